@@ -1,0 +1,36 @@
+# The README's two commands: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit integration broker venv clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[all,test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+broker:
+	scripts/broker start
+
+lint: venv
+	$(BIN)/ruff check .
+
+# mypy cannot follow setuptools' editable finder for the renamed plugins package, so it
+# reads plugins/ through a link named like the installed package.
+typecheck: venv
+	mkdir -p .mypy_path && ln -sfn ../plugins .mypy_path/rstream_plugins
+	MYPYPATH=.mypy_path $(BIN)/mypy -p rstream -p rstream_core -p rstream_plugins
+
+test: venv broker lint typecheck
+	$(BIN)/pytest -q
+
+demo: venv broker
+	$(BIN)/rstream perf --duration 10
+
+clean:
+	rm -rf $(VENV) .mypy_path .mypy_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""rstream: a fast asyncio client for RabbitMQ Streams."""
