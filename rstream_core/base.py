@@ -1,0 +1,125 @@
+"""What Producer and Consumer share: settings, the connection pool, stream administration."""
+
+from __future__ import annotations
+
+import ssl
+from types import TracebackType
+from typing import Any, Self
+
+from rstream_core import callbacks
+from rstream_core.arguments import StreamArguments, SuperStreamCreationOption
+from rstream_core.client import Client, StreamInfo
+from rstream_core.connection import ConnectionParams
+from rstream_core.plugins import get_registry
+from rstream_core.pool import MAX_IDS, ConnectionPool
+from rstream_core.protocol.constants import DEFAULT_FRAME_MAX, DEFAULT_HEARTBEAT
+from rstream_core.types import OnClosedErrorInfo, OnCloseHandler, SlasMechanism
+
+
+class ClientBase:
+    """Settings and administration common to every public client object."""
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int = 5552,
+        *,
+        username: str = "guest",
+        password: str = "guest",
+        vhost: str = "/",
+        ssl_context: ssl.SSLContext | None = None,
+        frame_max: int = DEFAULT_FRAME_MAX,
+        heartbeat: int = DEFAULT_HEARTBEAT,
+        load_balancer_mode: bool = False,
+        load_balancer: str | None = None,
+        max_per_connection: int = MAX_IDS,
+        connection_name: str | None = None,
+        sasl_configuration_mechanism: SlasMechanism | str = SlasMechanism.MechanismPlain,
+        on_close_handler: OnCloseHandler | None = None,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        mechanism = getattr(sasl_configuration_mechanism, "value", sasl_configuration_mechanism)
+        self._params = ConnectionParams(
+            host=host,
+            port=port,
+            username=username,
+            password=password,
+            vhost=vhost,
+            ssl_context=ssl_context,
+            frame_max=frame_max,
+            heartbeat=heartbeat,
+            connection_name=connection_name,
+            sasl_mechanism=str(mechanism),
+            connect_timeout=connect_timeout,
+        )
+        registry = get_registry()
+        registry.sasl(str(mechanism))  # fail now, not at connect time, on an unknown name
+        lb_name = load_balancer or ("load-balancer" if load_balancer_mode else "direct")
+        self._pool = ConnectionPool(
+            self._params, registry.load_balancer(lb_name), max_per_connection
+        )
+        self._on_close_handler = on_close_handler
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Open the first connection (to the configured address)."""
+        await self._pool.locator()
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def _notify_closed(self, reason: str, streams: list[str]) -> None:
+        if self._on_close_handler is not None:
+            callbacks.fire(self._on_close_handler, OnClosedErrorInfo(reason, streams))
+
+    async def _admin(self) -> Client:
+        return await self._pool.locator()
+
+    # ------------------------------------------------------------ administration
+
+    async def create_stream(
+        self,
+        stream: str,
+        arguments: StreamArguments | dict[str, Any] | None = None,
+        exists_ok: bool = False,
+    ) -> None:
+        await (await self._admin()).create_stream(stream, arguments, exists_ok)
+
+    async def delete_stream(self, stream: str, missing_ok: bool = False) -> None:
+        await (await self._admin()).delete_stream(stream, missing_ok)
+
+    async def stream_exists(self, stream: str) -> bool:
+        return await (await self._admin()).stream_exists(stream)
+
+    async def stream_stats(self, stream: str) -> dict[str, int]:
+        return await (await self._admin()).stream_stats(stream)
+
+    async def stream_info(self, stream: str) -> StreamInfo:
+        return await (await self._admin()).stream_info(stream)
+
+    async def create_super_stream(
+        self,
+        super_stream: str,
+        option: SuperStreamCreationOption,
+        exists_ok: bool = False,
+    ) -> None:
+        await (await self._admin()).create_super_stream(super_stream, option, exists_ok)
+
+    async def delete_super_stream(self, super_stream: str, missing_ok: bool = False) -> None:
+        await (await self._admin()).delete_super_stream(super_stream, missing_ok)
+
+    async def partitions(self, super_stream: str) -> list[str]:
+        return await (await self._admin()).partitions(super_stream)

@@ -1,0 +1,188 @@
+"""The public Consumer: subscriptions, offsets, an `async for` API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from rstream_core.base import ClientBase
+from rstream_core.flow import CreditAfterProcessing, CreditStrategy
+from rstream_core.plugins import get_registry
+from rstream_core.protocol.constants import OffsetType
+from rstream_core.subscription import Subscription, Tracking
+from rstream_core.types import (
+    ConsumerOffsetSpecification,
+    EventContext,
+    FilterConfiguration,
+    MessageContext,
+)
+
+MessageCallback = Callable[[Any, MessageContext], Any]
+UpdateListener = Callable[[bool, EventContext], Any]
+
+
+def _properties(
+    properties: dict[str, Any] | None,
+    subscriber_name: str | None,
+    filter_input: FilterConfiguration | None,
+) -> dict[str, str]:
+    """Subscription properties as strings; a Python True becomes "true" (the seed's SAC flag)."""
+    result = {
+        key: ("true" if value is True else "false" if value is False else str(value))
+        for key, value in (properties or {}).items()
+    }
+    if subscriber_name and "name" not in result:
+        result["name"] = subscriber_name
+    if filter_input is not None:
+        result.update(filter_input.properties())
+    return result
+
+
+class Consumer(ClientBase):
+    """Reads streams. Recovery is on by default: a dropped connection or a moved stream
+    member resubscribes after the last message handed to the application."""
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int = 5552,
+        *,
+        recovery: bool = True,
+        verify_crc: bool = True,
+        **settings: Any,
+    ) -> None:
+        super().__init__(host, port, **settings)
+        self._recovery = recovery
+        self._verify_crc = verify_crc
+        self._subscriptions: dict[int, Subscription] = {}
+        self._next_subscriber_id = 0
+        self._closed = asyncio.Event()
+
+    async def subscribe(
+        self,
+        stream: str,
+        callback: MessageCallback,
+        *,
+        decoder: Callable[[bytes], Any] | str | None = None,
+        offset_specification: ConsumerOffsetSpecification | None = None,
+        initial_credit: int = 10,
+        properties: dict[str, Any] | None = None,
+        subscriber_name: str | None = None,
+        consumer_update_listener: UpdateListener | None = None,
+        filter_input: FilterConfiguration | None = None,
+        credit_strategy: CreditStrategy | None = None,
+        offset_tracking: Tracking | bool | None = None,
+    ) -> int:
+        """Subscribe `callback(message, context)` (sync or async) to `stream`.
+
+        `decoder` turns the stored bytes into messages (`amqp_decoder`, or a codec name such as
+        "amqp"); without one the callback gets bytes. A named subscriber (`subscriber_name`, or
+        `name` in `properties`) tracks its offset automatically unless `offset_tracking=False`.
+        Returns the subscriber id.
+        """
+        props = _properties(properties, subscriber_name, filter_input)
+        name = subscriber_name or props.get("name")
+        if props.get("single-active-consumer") == "true" and not name:
+            raise ValueError("a single active consumer needs a name (subscriber_name)")
+        subscription = Subscription(
+            self,
+            self._pool,
+            self._next_subscriber_id,
+            stream,
+            callback,
+            decoder=_decoder(decoder),
+            offset=offset_specification or ConsumerOffsetSpecification(OffsetType.FIRST),
+            credit=credit_strategy or CreditAfterProcessing(initial_credit),
+            properties=props,
+            name=name,
+            update_listener=consumer_update_listener,
+            predicate=filter_input.predicate if filter_input else None,
+            tracking=_tracking(offset_tracking, name),
+            recovery=self._recovery,
+            verify_crc=self._verify_crc,
+            on_unavailable=self._on_subscription_unavailable,
+        )
+        self._next_subscriber_id += 1
+        await subscription.start()
+        self._subscriptions[subscription.subscriber_id] = subscription
+        return subscription.subscriber_id
+
+    def _on_subscription_unavailable(self, subscription: Subscription, reason: str) -> None:
+        self._notify_closed(reason, [subscription.stream])
+
+    async def unsubscribe(self, subscriber_id: int) -> None:
+        subscription = self._subscriptions.pop(subscriber_id, None)
+        if subscription is None:
+            raise KeyError(f"no subscriber {subscriber_id}")
+        await subscription.close()
+
+    async def iterate(
+        self,
+        stream: str,
+        *,
+        buffer_size: int = 1000,
+        **subscribe_options: Any,
+    ) -> AsyncIterator[tuple[Any, MessageContext]]:
+        """`async for message, context in consumer.iterate(stream, ...)`.
+
+        The buffer is bounded: while it is full, no credit goes back to the broker.
+        """
+        queue: asyncio.Queue[tuple[Any, MessageContext]] = asyncio.Queue(buffer_size)
+
+        async def put(message: Any, context: MessageContext) -> None:
+            await queue.put((message, context))
+
+        subscriber_id = await self.subscribe(stream, put, **subscribe_options)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            with contextlib.suppress(KeyError):
+                await self.unsubscribe(subscriber_id)
+
+    async def run(self) -> None:
+        """Wait until the consumer is closed."""
+        await self._closed.wait()
+
+    # ------------------------------------------------------------ offsets
+
+    async def store_offset(self, stream: str, subscriber_name: str, offset: int) -> None:
+        (await self._admin()).store_offset(stream, subscriber_name, offset)
+
+    async def query_offset(self, stream: str, subscriber_name: str) -> int:
+        """The stored offset; raises `OffsetNotFound` when none was stored."""
+        return await (await self._admin()).query_offset(stream, subscriber_name)
+
+    async def reconnect_stream(self, stream: str) -> None:
+        for subscription in self._subscriptions.values():
+            if subscription.stream == stream:
+                subscription.reconnect()
+
+    def subscription(self, subscriber_id: int) -> Subscription:
+        return self._subscriptions[subscriber_id]
+
+    async def close(self) -> None:
+        """Unsubscribe everything (storing tracked offsets) and close. Idempotent."""
+        if self._closed.is_set():
+            return
+        subscriptions = list(self._subscriptions.values())
+        self._subscriptions.clear()
+        await asyncio.gather(*(s.close() for s in subscriptions), return_exceptions=True)
+        await super().close()
+        self._closed.set()
+
+
+def _decoder(decoder: Callable[[bytes], Any] | str | None) -> Callable[[bytes], Any] | None:
+    if isinstance(decoder, str):
+        return get_registry().codec(decoder).decode
+    return decoder
+
+
+def _tracking(option: Tracking | bool | None, name: str | None) -> Tracking | None:
+    if option is False or not name:
+        return None
+    if isinstance(option, Tracking):
+        return option
+    return Tracking()

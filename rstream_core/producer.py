@@ -1,0 +1,208 @@
+"""The public Producer: every publish mode over per-stream `Publisher`s."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from rstream_core.base import ClientBase
+from rstream_core.errors import ClientTimeoutError, ServerError
+from rstream_core.plugins import get_registry
+from rstream_core.publisher import ConfirmCallback, Encoder, Publisher, default_encode
+from rstream_core.types import CompressionType, ConfirmationStatus
+
+FilterValueExtractor = Callable[[Any], "str | None | Awaitable[str | None]"]
+
+DEFAULT_MAX_UNCONFIRMED = 10_000
+DEFAULT_CONFIRM_TIMEOUT = 30.0
+
+
+class Producer(ClientBase):
+    """Publishes to any number of streams; one publisher per (stream, publisher_name).
+
+    Messages are `bytes`, `RawMessage`, `AMQPMessage` or anything the chosen codec encodes.
+    """
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int = 5552,
+        *,
+        filter_value_extractor: FilterValueExtractor | None = None,
+        max_unconfirmed: int = DEFAULT_MAX_UNCONFIRMED,
+        confirm_timeout: float | None = DEFAULT_CONFIRM_TIMEOUT,
+        close_timeout: float = 10.0,
+        codec: str | None = None,
+        recovery: bool = True,
+        **settings: Any,
+    ) -> None:
+        super().__init__(host, port, **settings)
+        if max_unconfirmed < 1:
+            raise ValueError("max_unconfirmed must be at least 1")
+        self._encode: Encoder = get_registry().codec(codec).encode if codec else default_encode
+        self._filter_value_extractor = filter_value_extractor
+        self._max_unconfirmed = max_unconfirmed
+        self._confirm_timeout = confirm_timeout
+        self._close_timeout = close_timeout
+        self._recovery = recovery
+        self._publishers: dict[tuple[str, str | None], Publisher] = {}
+        self._starting: dict[tuple[str, str | None], asyncio.Future[Publisher]] = {}
+        self._closed = False
+
+    # ------------------------------------------------------------ publishers
+
+    async def _publisher(self, stream: str, publisher_name: str | None) -> Publisher:
+        key = (stream, publisher_name)
+        publisher = self._publishers.get(key)
+        if publisher is not None:
+            return publisher
+        if self._closed:
+            raise RuntimeError("the producer is closed")
+        starting = self._starting.get(key)
+        if starting is not None:
+            return await asyncio.shield(starting)
+        future: asyncio.Future[Publisher] = asyncio.get_running_loop().create_future()
+        self._starting[key] = future
+        try:
+            publisher = Publisher(
+                self._pool,
+                stream,
+                publisher_name,
+                encode=self._encode,
+                filtering=self._filter_value_extractor is not None,
+                max_unconfirmed=self._max_unconfirmed,
+                confirm_timeout=self._confirm_timeout,
+                recovery=self._recovery,
+                on_unavailable=self._on_publisher_unavailable,
+            )
+            await publisher.start()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: concurrent waiters see it, nobody else must
+            raise
+        finally:
+            del self._starting[key]
+        self._publishers[key] = publisher
+        future.set_result(publisher)
+        return publisher
+
+    def _on_publisher_unavailable(self, publisher: Publisher, reason: str) -> None:
+        self._notify_closed(reason, [publisher.stream])
+
+    async def _filter_value(self, message: Any) -> str | None:
+        extractor = self._filter_value_extractor
+        if extractor is None:
+            return None
+        value = extractor(message)
+        if inspect.isawaitable(value):
+            value = await value
+        return value
+
+    # ------------------------------------------------------------ sending
+
+    async def send(
+        self,
+        stream: str,
+        message: Any,
+        publisher_name: str | None = None,
+        on_publish_confirm: ConfirmCallback | None = None,
+    ) -> int:
+        """Accept one message; it is written with others as soon as the loop is free.
+
+        Waits while `max_unconfirmed` messages are unconfirmed. Returns the publishing id.
+        """
+        publisher = self._publishers.get((stream, publisher_name))
+        if publisher is None:
+            publisher = await self._publisher(stream, publisher_name)
+        await publisher.wait_ready()
+        if self._filter_value_extractor is None:
+            return publisher.append(message, on_publish_confirm)
+        filter_value = await self._filter_value(message)
+        return publisher.append(message, on_publish_confirm, filter_value)
+
+    async def send_batch(
+        self,
+        stream: str,
+        batch: Sequence[Any],
+        publisher_name: str | None = None,
+        on_publish_confirm: ConfirmCallback | None = None,
+    ) -> list[int]:
+        """Accept a list of messages and write them at once. Returns their publishing ids."""
+        publisher = await self._publisher(stream, publisher_name)
+        ids = []
+        for message in batch:
+            await publisher.wait_ready()
+            filter_value = await self._filter_value(message)
+            ids.append(publisher.append(message, on_publish_confirm, filter_value))
+        publisher.flush()
+        return ids
+
+    async def send_wait(
+        self,
+        stream: str,
+        message: Any,
+        publisher_name: str | None = None,
+        timeout: float | None = 5.0,
+    ) -> ConfirmationStatus:
+        """Send one message and return once the broker confirmed it.
+
+        Raises the typed `ServerError` when the broker refused it, and `ClientTimeoutError`
+        when no confirm came within `timeout` seconds.
+        """
+        future: asyncio.Future[ConfirmationStatus] = asyncio.get_running_loop().create_future()
+
+        def settle(status: ConfirmationStatus) -> None:
+            if not future.done():
+                future.set_result(status)
+
+        publishing_id = await self.send(stream, message, publisher_name, settle)
+        self._publishers[(stream, publisher_name)].flush()
+        try:
+            status = await asyncio.wait_for(future, timeout)
+        except TimeoutError as exc:
+            raise ClientTimeoutError(f"message {publishing_id} not confirmed in {timeout}s") from exc
+        if not status.is_confirmed:
+            raise ServerError.for_code(status.response_code, f"message {publishing_id}")
+        return status
+
+    async def send_sub_entry(
+        self,
+        stream: str,
+        sub_entry_messages: Sequence[Any],
+        compression_type: CompressionType | str = CompressionType.No,
+        publisher_name: str | None = None,
+        on_publish_confirm: ConfirmCallback | None = None,
+    ) -> int:
+        """Compress the messages into one sub-entry batch stored under one publishing id."""
+        compression = get_registry().compression(compression_type)
+        publisher = await self._publisher(stream, publisher_name)
+        await publisher.wait_ready()
+        return publisher.append_sub_entry(sub_entry_messages, compression, on_publish_confirm)
+
+    # ------------------------------------------------------------ state
+
+    async def get_last_publishing_id(self, stream: str, publisher_name: str) -> int:
+        """The highest publishing id the broker stored for this named publisher (0: none)."""
+        return await (await self._admin()).query_publisher_sequence(publisher_name, stream)
+
+    def unconfirmed_count(self, stream: str, publisher_name: str | None = None) -> int:
+        publisher = self._publishers.get((stream, publisher_name))
+        return publisher.unconfirmed_count if publisher else 0
+
+    async def reconnect_stream(self, stream: str) -> None:
+        """Re-attach the publishers of `stream` (the seed's manual recovery)."""
+        for (name, _), publisher in self._publishers.items():
+            if name == stream:
+                publisher.reconnect()
+
+    async def close(self) -> None:
+        """Flush, wait (bounded) for confirms, release everything. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        publishers = list(self._publishers.values())
+        self._publishers.clear()
+        await asyncio.gather(*(p.close(self._close_timeout) for p in publishers))
+        await super().close()

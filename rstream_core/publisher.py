@@ -1,0 +1,471 @@
+"""One publisher on one stream: ids, dynamic batching, confirms, backpressure, recovery.
+
+Hot path: `send` encodes the message, gives it a publishing id and appends it to the pending
+batch; the batch is written as soon as the event loop gets control back (dynamic batching, no
+timer) or at once when it fills a frame. Every message stays in `_unconfirmed` (insertion order
+is call order) until the broker confirms it, which is what recovery re-sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rstream_core import callbacks
+from rstream_core.errors import (
+    ClientTimeoutError,
+    ConnectionClosedError,
+    MessageTooLargeError,
+    RStreamError,
+    ServerError,
+    StreamDoesNotExist,
+)
+from rstream_core.plugin_api import CompressionCodec
+from rstream_core.pool import ConnectionPool, PooledClient
+from rstream_core.protocol.constants import Code
+from rstream_core.protocol.frames import PublishConfirm, PublishError
+from rstream_core.protocol.publish import (
+    ENTRY_OVERHEAD,
+    ENTRY_V2_OVERHEAD,
+    PUBLISH_HEADER_SIZE,
+    SUB_ENTRY_OVERHEAD,
+    encode_publish,
+    encode_publish_v2,
+    encode_sub_entry_publish,
+    sub_entry_payload,
+)
+from rstream_core.types import (
+    CONFIRM_TIMEOUT_CODE,
+    PRODUCER_CLOSED_CODE,
+    ConfirmationStatus,
+)
+
+log = logging.getLogger("rstream.producer")
+
+ConfirmCallback = Callable[[ConfirmationStatus], Any]
+Encoder = Callable[[Any], bytes]
+
+# Recovery back-off: first retry quickly, then at most every few seconds.
+RETRY_FIRST_DELAY = 0.2
+RETRY_MAX_DELAY = 5.0
+
+
+class _SubEntry:
+    """A compressed batch that travels under one publishing id."""
+
+    __slots__ = ("compression", "count", "data", "uncompressed_size")
+
+    def __init__(self, compression: int, count: int, uncompressed_size: int, data: bytes) -> None:
+        self.compression = compression
+        self.count = count
+        self.uncompressed_size = uncompressed_size
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data) + SUB_ENTRY_OVERHEAD - ENTRY_OVERHEAD
+
+
+def default_encode(message: Any) -> bytes:
+    return message if type(message) is bytes else bytes(message)
+
+
+class Publisher:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        stream: str,
+        reference: str | None,
+        *,
+        encode: Encoder,
+        filtering: bool,
+        max_unconfirmed: int,
+        confirm_timeout: float | None,
+        recovery: bool,
+        on_unavailable: Callable[[Publisher, str], None],
+    ) -> None:
+        self.stream = stream
+        self.reference = reference
+        self._pool = pool
+        self._encode = encode
+        self._filtering = filtering
+        self._max_unconfirmed = max_unconfirmed
+        self._low_water = max_unconfirmed // 2
+        self._confirm_timeout = confirm_timeout
+        self._recovery = recovery
+        self._on_unavailable = on_unavailable
+        self._client: PooledClient | None = None
+        self._publisher_id = -1
+        self._next_id = 1
+        self._frame_max = 0
+        self._ready = asyncio.Event()
+        self._has_space = asyncio.Event()
+        self._has_space.set()
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self._failure: RStreamError | None = None
+        self._closed = False
+        # Pending: accepted, not yet written. Unconfirmed: written or pending, not confirmed.
+        self._ids: list[int] = []
+        self._messages: list[bytes | _SubEntry] = []
+        self._filters: list[str | None] = []
+        self._pending_size = 0
+        self._pending_sub_entries = False
+        self._flush_scheduled = False
+        self._unconfirmed: dict[int, bytes | _SubEntry] = {}
+        self._filter_values: dict[int, str | None] = {}
+        self._callbacks: dict[int, ConfirmCallback] = {}
+        self._flushes: deque[tuple[float, int]] = deque()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        await self._attach()
+        self._ready.set()
+        if self._confirm_timeout:
+            self._spawn(self._expire_loop())
+
+    async def _attach(self) -> int:
+        """Get a connection to the leader, declare, and learn the stored sequence."""
+        client, publisher_id = await self._pool.for_publisher(self.stream)
+        client.publishers[publisher_id] = self
+        try:
+            if self._filtering and not client.supports_filtering:
+                raise RStreamError("this broker does not support filtering (needs 3.13+)")
+            await client.declare_publisher(publisher_id, self.reference or "", self.stream)
+            sequence = 0
+            if self.reference:
+                sequence = await client.query_publisher_sequence(self.reference, self.stream)
+                self._next_id = max(self._next_id, sequence + 1)
+        except BaseException:
+            await self._pool.release_publisher(client, publisher_id)
+            raise
+        self._client, self._publisher_id = client, publisher_id
+        self._frame_max = client.connection.frame_max or 2**31
+        return sequence
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Write what is pending, wait (bounded) for confirms, then release the publisher."""
+        if self._closed:
+            return
+        self._flush()
+        if self._unconfirmed and self._failure is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._drained.wait(), timeout)
+        self._closed = True
+        for task in self._tasks:
+            task.cancel()
+        self._fail_unconfirmed(PRODUCER_CLOSED_CODE)
+        client, self._client = self._client, None
+        if client is not None and client.connection.is_open:
+            with contextlib.suppress(RStreamError):
+                await client.delete_publisher(self._publisher_id)
+            await self._pool.release_publisher(client, self._publisher_id)
+        self._ready.set()  # wake anyone waiting so they see the closed state
+
+    @property
+    def unconfirmed_count(self) -> int:
+        return len(self._unconfirmed)
+
+    # ------------------------------------------------------------ sending
+
+    async def wait_ready(self) -> None:
+        """Wait for room under the unconfirmed limit, a usable connection and its socket."""
+        while True:
+            self._check_usable()
+            if not self._ready.is_set():
+                await self._ready.wait()
+            elif len(self._unconfirmed) >= self._max_unconfirmed:
+                self._has_space.clear()
+                await self._has_space.wait()
+            else:
+                client = self._client
+                if client is not None and not client.connection.writable:
+                    await client.connection.drain()
+                    continue
+                return
+
+    def _check_usable(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+        if self._closed:
+            raise RStreamError(f"the publisher on {self.stream} is closed")
+
+    def append(
+        self, message: Any, callback: ConfirmCallback | None, filter_value: str | None = None
+    ) -> int:
+        """Accept one message (after `wait_ready`); returns its publishing id."""
+        data = message if type(message) is bytes else self._encode(message)
+        size = len(data) + ENTRY_OVERHEAD
+        if self._filtering:
+            size += ENTRY_V2_OVERHEAD - ENTRY_OVERHEAD + len(filter_value or "") * 4
+        if size + PUBLISH_HEADER_SIZE > self._frame_max:
+            raise MessageTooLargeError(
+                f"a message of {len(data)} bytes does not fit the frame size "
+                f"{self._frame_max} negotiated with the broker"
+            )
+        publishing_id = None if type(message) is bytes else getattr(message, "publishing_id", None)
+        if publishing_id is None:
+            publishing_id = self._next_id
+            self._next_id = publishing_id + 1
+        elif publishing_id >= self._next_id:
+            self._next_id = publishing_id + 1
+        self._ids.append(publishing_id)
+        self._messages.append(data)
+        self._unconfirmed[publishing_id] = data
+        if self._filtering:
+            self._filters.append(filter_value)
+            self._filter_values[publishing_id] = filter_value
+        if callback is not None:
+            self._callbacks[publishing_id] = callback
+        self._drained.clear()
+        self._pending_size += size
+        if self._pending_size + PUBLISH_HEADER_SIZE >= self._frame_max:
+            self._flush()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+        return publishing_id
+
+    def append_sub_entry(
+        self,
+        messages: Sequence[Any],
+        compression: CompressionCodec,
+        callback: ConfirmCallback | None,
+    ) -> int:
+        """Accept a batch that is compressed and stored as one entry under one id."""
+        if self._filtering:
+            raise RStreamError("filtering cannot be combined with sub-entry batching")
+        payload = sub_entry_payload([default_encode(m) for m in messages])
+        data = compression.compress(payload)
+        entry = _SubEntry(compression.code, len(messages), len(payload), data)
+        if len(entry) + ENTRY_OVERHEAD + PUBLISH_HEADER_SIZE > self._frame_max:
+            raise MessageTooLargeError(
+                f"a sub-entry batch of {len(data)} bytes does not fit the frame size "
+                f"{self._frame_max}"
+            )
+        publishing_id = self._next_id
+        self._next_id += 1
+        self._ids.append(publishing_id)
+        self._messages.append(entry)
+        self._unconfirmed[publishing_id] = entry
+        self._pending_sub_entries = True
+        if callback is not None:
+            self._callbacks[publishing_id] = callback
+        self._drained.clear()
+        self._flush()
+        return publishing_id
+
+    def flush(self) -> None:
+        """Write what is pending now instead of when the loop is next free."""
+        self._flush()
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._ids or not self._ready.is_set() or self._client is None:
+            return
+        ids, messages, filters = self._ids, self._messages, self._filters
+        self._ids, self._messages, self._filters = [], [], []
+        self._pending_size = 0
+        has_sub_entries, self._pending_sub_entries = self._pending_sub_entries, False
+        try:
+            self._write(ids, messages, filters, has_sub_entries)
+        except RStreamError:
+            # The connection is gone; everything is still in _unconfirmed for recovery.
+            return
+        if self._confirm_timeout:
+            self._flushes.append((time.monotonic(), ids[-1]))
+
+    def _write(
+        self,
+        ids: list[int],
+        messages: list[Any],
+        filters: list[str | None],
+        has_sub_entries: bool,
+    ) -> None:
+        connection = self._client.connection  # type: ignore[union-attr]
+        pid = self._publisher_id
+        if has_sub_entries:
+            self._write_mixed(ids, messages)
+            return
+        limit = self._frame_max - PUBLISH_HEADER_SIZE
+        start = 0
+        size = 0
+        overhead = ENTRY_V2_OVERHEAD if self._filtering else ENTRY_OVERHEAD
+        for index, message in enumerate(messages):
+            entry = len(message) + overhead
+            if self._filtering:
+                entry += len(filters[index] or "") * 4
+            if size + entry > limit and index > start:
+                connection.write(self._encode_run(pid, ids, messages, filters, start, index))
+                start, size = index, 0
+            size += entry
+        connection.write(self._encode_run(pid, ids, messages, filters, start, len(messages)))
+
+    def _encode_run(
+        self,
+        pid: int,
+        ids: list[int],
+        messages: list[Any],
+        filters: list[str | None],
+        start: int,
+        end: int,
+    ) -> bytes:
+        if start == 0 and end == len(messages):
+            run_ids, run_messages, run_filters = ids, messages, filters
+        else:
+            run_ids, run_messages = ids[start:end], messages[start:end]
+            run_filters = filters[start:end]
+        if self._filtering:
+            return encode_publish_v2(pid, run_ids, run_filters, run_messages)
+        return encode_publish(pid, run_ids, run_messages)
+
+    def _write_mixed(self, ids: list[int], messages: list[Any]) -> None:
+        """Keep call order when sub-entry batches sit between simple messages."""
+        run_start = 0
+        for index, message in enumerate(messages):
+            if isinstance(message, _SubEntry):
+                if index > run_start:
+                    self._write(ids[run_start:index], messages[run_start:index], [], False)
+                self._client.connection.write(  # type: ignore[union-attr]
+                    encode_sub_entry_publish(
+                        self._publisher_id,
+                        ids[index],
+                        message.compression,
+                        message.count,
+                        message.uncompressed_size,
+                        message.data,
+                    )
+                )
+                run_start = index + 1
+        if run_start < len(messages):
+            self._write(ids[run_start:], messages[run_start:], [], False)
+
+    # ------------------------------------------------------------ confirms
+
+    def on_publish_confirm(self, frame: PublishConfirm) -> None:
+        unconfirmed = self._unconfirmed
+        callbacks_ = self._callbacks
+        if self._filtering:
+            for publishing_id in frame.publishing_ids:
+                self._filter_values.pop(publishing_id, None)
+        for publishing_id in frame.publishing_ids:
+            if unconfirmed.pop(publishing_id, None) is not None and callbacks_:
+                callback = callbacks_.pop(publishing_id, None)
+                if callback is not None:
+                    callbacks.fire(callback, ConfirmationStatus(publishing_id))
+        self._after_settle()
+
+    def on_publish_error(self, frame: PublishError) -> None:
+        for publishing_id, code in frame.errors:
+            if code == Code.PUBLISHER_DOES_NOT_EXIST:
+                continue  # the publisher was dropped; recovery re-sends the message
+            self._settle(publishing_id, ConfirmationStatus(publishing_id, False, code))
+        self._after_settle()
+
+    def _settle(self, publishing_id: int, status: ConfirmationStatus) -> None:
+        if self._unconfirmed.pop(publishing_id, None) is None:
+            return
+        self._filter_values.pop(publishing_id, None)
+        callback = self._callbacks.pop(publishing_id, None)
+        if callback is not None:
+            callbacks.fire(callback, status)
+
+    def _after_settle(self) -> None:
+        count = len(self._unconfirmed)
+        if count <= self._low_water and not self._has_space.is_set():
+            self._has_space.set()
+        if not count:
+            self._drained.set()
+            self._flushes.clear()
+
+    def _fail_unconfirmed(self, code: int) -> None:
+        for publishing_id in list(self._unconfirmed):
+            self._settle(publishing_id, ConfirmationStatus(publishing_id, False, code))
+        self._ids, self._messages, self._filters = [], [], []
+        self._pending_size = 0
+        self._after_settle()
+
+    async def _expire_loop(self) -> None:
+        """Report messages unconfirmed for longer than the confirm timeout."""
+        timeout = self._confirm_timeout
+        assert timeout is not None
+        while not self._closed:
+            await asyncio.sleep(min(timeout / 4, 1.0))
+            if not self._ready.is_set():
+                continue  # recovery will re-send them; do not count the outage
+            deadline = time.monotonic() - timeout
+            while self._flushes and self._flushes[0][0] < deadline:
+                _, last_id = self._flushes.popleft()
+                self._expire_through(last_id)
+            self._after_settle()
+
+    def _expire_through(self, last_id: int) -> None:
+        while self._unconfirmed:
+            publishing_id = next(iter(self._unconfirmed))
+            status = ConfirmationStatus(publishing_id, False, CONFIRM_TIMEOUT_CODE, True)
+            self._settle(publishing_id, status)
+            if publishing_id == last_id:
+                return
+
+    # ------------------------------------------------------------ recovery
+
+    def on_stream_unavailable(self, reason: str) -> None:
+        if self._closed:
+            return
+        self._ready.clear()
+        self._client = None
+        self._on_unavailable(self, reason)
+        if self._recovery:
+            self.reconnect()
+
+    def reconnect(self) -> None:
+        """Re-attach in the background and re-send what was not confirmed."""
+        if not self._closed and not any(t.get_name() == "recover" for t in self._tasks):
+            self._ready.clear()
+            self._spawn(self._recover(), name="recover")
+
+    async def _recover(self) -> None:
+        delay = RETRY_FIRST_DELAY
+        while not self._closed:
+            try:
+                sequence = await self._attach()
+            except StreamDoesNotExist as exc:
+                log.warning("stream %s was deleted; publishing to it ends", self.stream)
+                self._failure = exc
+                self._fail_unconfirmed(Code.STREAM_DOES_NOT_EXIST)
+                self._ready.set()
+                return
+            except (ConnectionClosedError, ClientTimeoutError, ServerError, OSError) as exc:
+                log.info("publisher on %s: reconnect failed (%s); retry in %.1fs",
+                         self.stream, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_DELAY)
+                continue
+            self._resend(sequence)
+            return
+
+    def _resend(self, sequence: int) -> None:
+        """Write every unconfirmed message again, in the original order."""
+        if self.reference:
+            # Ids up to the stored sequence are in the stream already (deduplication).
+            for publishing_id in [i for i in self._unconfirmed if i <= sequence]:
+                self._settle(publishing_id, ConfirmationStatus(publishing_id))
+        self._ids = list(self._unconfirmed)
+        self._messages = list(self._unconfirmed.values())
+        self._filters = [self._filter_values.get(i) for i in self._ids] if self._filtering else []
+        self._pending_sub_entries = any(isinstance(m, _SubEntry) for m in self._messages)
+        self._flushes.clear()
+        self._ready.set()
+        self._flush()
+        self._after_settle()
+
+    def _spawn(self, coroutine: Any, name: str | None = None) -> None:
+        task = asyncio.create_task(coroutine, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -1,0 +1,351 @@
+"""One subscription: chunks in, messages out to the callback, credit back, recovery.
+
+Chunks are queued by the connection's reader (`on_deliver`, synchronous) and handed to the
+application by one worker task, so a slow callback delays credit instead of piling up chunks.
+A message is handed over only when its offset is above the last one handed over: that one
+rule drops the records of a chunk that lie before the requested offset, and the overlap
+after a resubscription.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rstream_core import callbacks
+from rstream_core.errors import (
+    ClientTimeoutError,
+    ConnectionClosedError,
+    MissingDependencyError,
+    ProtocolError,
+    RStreamError,
+    ServerError,
+    StreamDoesNotExist,
+    UnknownPluginError,
+)
+from rstream_core.flow import CreditStrategy
+from rstream_core.plugins import get_registry
+from rstream_core.pool import ConnectionPool, PooledClient
+from rstream_core.protocol.chunk import iter_records
+from rstream_core.protocol.constants import Code, OffsetType
+from rstream_core.protocol.frames import (
+    ConsumerUpdate,
+    ConsumerUpdateResponse,
+    CreditResponse,
+    Deliver,
+)
+from rstream_core.types import ConsumerOffsetSpecification, EventContext, MessageContext
+
+if TYPE_CHECKING:
+    from rstream_core.consumer import Consumer
+
+log = logging.getLogger("rstream.consumer")
+
+RETRY_FIRST_DELAY = 0.2
+RETRY_MAX_DELAY = 5.0
+
+
+def _decompress(code: int, data: bytes, uncompressed_size: int) -> bytes:
+    try:
+        codec = get_registry().compression_by_code(code)
+    except UnknownPluginError as exc:
+        raise ProtocolError(f"chunk uses an unknown compression (id {code}): {exc}") from exc
+    return codec.decompress(data, uncompressed_size)
+
+
+class Tracking:
+    """Automatic offset storage for a named subscription: every N messages, every T seconds
+    and on close, when the last processed offset moved since the last store."""
+
+    def __init__(self, every_messages: int = 10_000, every_seconds: float = 5.0) -> None:
+        self.every_messages = every_messages
+        self.every_seconds = every_seconds
+
+
+class Subscription:
+    def __init__(
+        self,
+        consumer: Consumer,
+        pool: ConnectionPool,
+        subscriber_id: int,
+        stream: str,
+        callback: Callable[[Any, MessageContext], Any],
+        *,
+        decoder: Callable[[bytes], Any] | None,
+        offset: ConsumerOffsetSpecification,
+        credit: CreditStrategy,
+        properties: dict[str, str],
+        name: str | None,
+        update_listener: Callable[[bool, EventContext], Any] | None,
+        predicate: Callable[[Any], bool] | None,
+        tracking: Tracking | None,
+        recovery: bool,
+        verify_crc: bool,
+        on_unavailable: Callable[[Subscription, str], None],
+    ) -> None:
+        self.consumer = consumer
+        self.subscriber_id = subscriber_id
+        self.stream = stream
+        self.name = name
+        self._pool = pool
+        self._callback = callback
+        self._is_async = inspect.iscoroutinefunction(callback)
+        self._decoder = decoder
+        self._offset = offset
+        self._credit = credit
+        self._properties = properties
+        self._update_listener = update_listener
+        self._predicate = predicate
+        self._tracking = tracking
+        self._recovery = recovery
+        self._verify_crc = verify_crc
+        self._on_unavailable = on_unavailable
+        self._sac = properties.get("single-active-consumer") == "true"
+        self._active = not self._sac
+        self._client: PooledClient | None = None
+        self._wire_id = -1
+        self._generation = 0
+        self._chunks: deque[tuple[int, Deliver]] = deque()
+        self._wakeup = asyncio.Event()
+        self.last_offset = -1  # the last offset handed to the application
+        self._stored_offset = -1
+        self._since_store = 0
+        self._last_store = time.monotonic()
+        self._closed = False
+        self.error: RStreamError | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        if offset.offset_type == OffsetType.OFFSET and offset.offset is not None:
+            self.last_offset = offset.offset - 1
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        if self._tracking is not None and self.name:
+            stored = await (await self._pool.locator()).query_offset_or_none(
+                self.stream, self.name
+            )
+            if stored is not None:
+                # A named consumer resumes after what it stored (automatic tracking).
+                self._stored_offset = stored
+                self.last_offset = max(self.last_offset, stored)
+                self._offset = ConsumerOffsetSpecification(OffsetType.OFFSET, stored + 1)
+        await self._attach(self._offset)
+        self._spawn(self._worker())
+        if self._tracking is not None and self.name:
+            self._spawn(self._tracking_loop())
+
+    async def _attach(self, offset: ConsumerOffsetSpecification) -> None:
+        client, wire_id = await self._pool.for_subscription(self.stream)
+        self._generation += 1
+        client.subscriptions[wire_id] = self
+        try:
+            await client.subscribe(
+                wire_id,
+                self.stream,
+                offset.offset_type,
+                offset.offset,
+                self._credit.initial_credit,
+                self._properties,
+            )
+        except BaseException:
+            await self._pool.release_subscription(client, wire_id)
+            raise
+        self._client, self._wire_id = client, wire_id
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for task in self._tasks:
+            task.cancel()
+        self._store_tracked_offset()
+        client, self._client = self._client, None
+        if client is not None and client.connection.is_open:
+            with contextlib.suppress(RStreamError):
+                await client.unsubscribe(self._wire_id)
+            await self._pool.release_subscription(client, self._wire_id)
+
+    # ------------------------------------------------------------ delivery
+
+    def on_deliver(self, frame: Deliver) -> None:
+        if not self._active:
+            return  # deliveries to an inactive single active consumer are dropped
+        self._chunks.append((self._generation, frame))
+        self._wakeup.set()
+        grant = self._credit.on_chunk_received(len(self._chunks))
+        if grant and self._client is not None:
+            self._client.credit(self._wire_id, grant)
+
+    async def _worker(self) -> None:
+        while not self._closed:
+            if not self._chunks:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            generation, frame = self._chunks.popleft()
+            try:
+                await self._deliver(frame)
+            except (ProtocolError, MissingDependencyError) as exc:
+                self._end(exc)
+                return
+            grant = self._credit.on_chunk_processed(len(self._chunks))
+            client = self._client
+            if grant and generation == self._generation and client is not None:
+                with contextlib.suppress(RStreamError):
+                    client.credit(self._wire_id, grant)
+
+    async def _deliver(self, frame: Deliver) -> None:
+        header, records = iter_records(frame.chunk, _decompress, self._verify_crc)
+        offset = header.chunk_id
+        last = self.last_offset
+        if offset + len(records) - 1 <= last:
+            return
+        decoder, predicate, callback = self._decoder, self._predicate, self._callback
+        is_async = self._is_async
+        for record in records:
+            if offset > last and self._active:
+                message = decoder(record) if decoder is not None else record
+                if predicate is None or predicate(message):
+                    context = MessageContext(
+                        self.consumer, self.stream, self.subscriber_id, self.name, offset,
+                        header.timestamp,
+                    )
+                    try:
+                        if is_async:
+                            await callback(message, context)
+                        else:
+                            callback(message, context)
+                    except Exception:
+                        log.exception("consumer callback failed at offset %d", offset)
+                last = self.last_offset = offset
+            offset += 1
+        self._since_store += len(records)
+        tracking = self._tracking
+        if tracking is not None and self._since_store >= tracking.every_messages:
+            self._store_tracked_offset()
+
+    def on_credit_error(self, frame: CreditResponse) -> None:
+        if frame.code != Code.PRECONDITION_FAILED:  # 17: credit to an inactive SAC member
+            log.warning("credit refused for %s (code %d)", self.stream, frame.code)
+
+    # ------------------------------------------------------------ offsets
+
+    def _store_tracked_offset(self) -> None:
+        if self._tracking is None or not self.name or self.last_offset <= self._stored_offset:
+            return
+        client = self._client
+        if client is None or not client.connection.is_open:
+            return
+        with contextlib.suppress(RStreamError):
+            client.store_offset(self.stream, self.name, self.last_offset)
+            self._stored_offset = self.last_offset
+        self._since_store = 0
+        self._last_store = time.monotonic()
+
+    async def _tracking_loop(self) -> None:
+        assert self._tracking is not None
+        while not self._closed:
+            await asyncio.sleep(self._tracking.every_seconds)
+            self._store_tracked_offset()
+
+    # ------------------------------------------------------------ single active consumer
+
+    def on_consumer_update(self, frame: ConsumerUpdate) -> None:
+        # Answer from a task: the listener may itself call the broker (query_offset).
+        self._spawn(self._answer_consumer_update(frame))
+
+    async def _answer_consumer_update(self, frame: ConsumerUpdate) -> None:
+        client = self._client
+        if frame.active:
+            spec = await self._activation_offset()
+        else:
+            self._active = False
+            self._store_tracked_offset()
+            spec = ConsumerOffsetSpecification(OffsetType.NONE)
+        if self._update_listener is not None:
+            context = EventContext(
+                self.consumer, self.stream, self.subscriber_id, self.name, self.name
+            )
+            answer = await callbacks.call(self._update_listener, frame.active, context)
+            if answer is not None:
+                spec = answer
+        if frame.active:
+            self._chunks.clear()
+            self._active = True
+            if spec.offset_type == OffsetType.OFFSET and spec.offset is not None:
+                self.last_offset = spec.offset - 1
+        if client is None or not client.connection.is_open:
+            return
+        with contextlib.suppress(RStreamError):
+            client.connection.send(
+                ConsumerUpdateResponse(
+                    correlation_id=frame.correlation_id,
+                    code=Code.OK,
+                    offset_type=spec.offset_type,
+                    offset=spec.offset,
+                )
+            )
+
+    async def _activation_offset(self) -> ConsumerOffsetSpecification:
+        """Default on activation: after the stored offset of this name, else the initial spec."""
+        if self.name:
+            stored = await (await self._pool.locator()).query_offset_or_none(
+                self.stream, self.name
+            )
+            if stored is not None:
+                return ConsumerOffsetSpecification(OffsetType.OFFSET, stored + 1)
+        if self.last_offset >= 0:
+            return ConsumerOffsetSpecification(OffsetType.OFFSET, self.last_offset + 1)
+        return self._offset
+
+    # ------------------------------------------------------------ recovery
+
+    def on_stream_unavailable(self, reason: str) -> None:
+        if self._closed:
+            return
+        self._client = None
+        self._on_unavailable(self, reason)
+        if self._recovery:
+            self.reconnect()
+
+    def reconnect(self) -> None:
+        if not self._closed and not any(t.get_name() == "recover" for t in self._tasks):
+            self._spawn(self._recover(), name="recover")
+
+    def _resume_offset(self) -> ConsumerOffsetSpecification:
+        if self.last_offset < 0:
+            return self._offset
+        return ConsumerOffsetSpecification(OffsetType.OFFSET, self.last_offset + 1)
+
+    async def _recover(self) -> None:
+        delay = RETRY_FIRST_DELAY
+        while not self._closed:
+            try:
+                await self._attach(self._resume_offset())
+                return
+            except StreamDoesNotExist as exc:
+                self._end(exc)
+                return
+            except (ConnectionClosedError, ClientTimeoutError, ServerError, OSError) as exc:
+                log.info("subscription to %s: resubscribe failed (%s); retry in %.1fs",
+                         self.stream, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_DELAY)
+
+    def _end(self, error: RStreamError) -> None:
+        """The subscription cannot go on (stream deleted, undecodable chunk)."""
+        log.warning("subscription to %s ends: %s", self.stream, error)
+        self.error = error
+        self._on_unavailable(self, f"subscription to {self.stream} ended: {error}")
+        callbacks.fire(lambda _: self.close(), None)  # not one of our tasks: close cancels those
+
+    def _spawn(self, coroutine: Any, name: str | None = None) -> None:
+        task = asyncio.create_task(coroutine, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

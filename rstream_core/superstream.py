@@ -1,0 +1,208 @@
+"""Super streams: one logical stream made of partition streams (protocol.md section 6).
+
+Hash routing is murmur3 x86 32-bit, seed 104729, over the UTF-8 routing key, unsigned, modulo
+the number of partitions in the order the server's Partitions command returns them: what the
+Java, Go and .NET clients do, so every client sends a key to the same partition.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import mmh3
+
+from rstream_core.arguments import SuperStreamCreationOption
+from rstream_core.consumer import Consumer, MessageCallback
+from rstream_core.errors import RStreamError
+from rstream_core.producer import Producer
+from rstream_core.publisher import ConfirmCallback
+from rstream_core.types import RouteType
+
+HASH_SEED = 104729
+
+RoutingExtractor = Callable[[Any], "str | Awaitable[str]"]
+CustomRouting = Callable[[Any, Sequence[str]], "Sequence[str] | Awaitable[Sequence[str]]"]
+
+
+def hash_partition(routing_key: str, partitions: Sequence[str]) -> str | None:
+    """The partition the Java client's HashRoutingStrategy picks for this key."""
+    if not partitions:
+        return None
+    index = mmh3.hash(routing_key.encode("utf-8"), HASH_SEED, signed=False) % len(partitions)
+    return partitions[index]
+
+
+class NoRouteError(RStreamError):
+    """No partition of the super stream matches the message's routing key."""
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+class SuperStreamProducer:
+    """Publishes to the partitions of a super stream, routing each message by its key."""
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int = 5552,
+        *,
+        super_stream: str,
+        routing_extractor: RoutingExtractor | None = None,
+        routing: RouteType | CustomRouting = RouteType.Hash,
+        super_stream_creation_option: SuperStreamCreationOption | None = None,
+        **producer_options: Any,
+    ) -> None:
+        if routing in (RouteType.Hash, RouteType.Key) and routing_extractor is None:
+            raise ValueError("hash and key routing need a routing_extractor")
+        self.super_stream = super_stream
+        self._routing_extractor = routing_extractor
+        self._routing = routing
+        self._creation = super_stream_creation_option
+        self._producer = Producer(host, port, **producer_options)
+        self._partitions: list[str] = []
+        self._routes: dict[str, list[str]] = {}
+
+    @property
+    def producer(self) -> Producer:
+        return self._producer
+
+    async def start(self) -> None:
+        await self._producer.start()
+        if self._creation is not None:
+            await self._producer.create_super_stream(
+                self.super_stream, self._creation, exists_ok=True
+            )
+        self._partitions = await self._producer.partitions(self.super_stream)
+
+    async def partitions(self) -> list[str]:
+        if not self._partitions:
+            self._partitions = await self._producer.partitions(self.super_stream)
+        return list(self._partitions)
+
+    async def route(self, message: Any) -> list[str]:
+        """The partition streams a message goes to."""
+        if not isinstance(self._routing, RouteType):
+            return list(await _maybe_await(self._routing(message, await self.partitions())))
+        assert self._routing_extractor is not None
+        key = str(await _maybe_await(self._routing_extractor(message)))
+        if self._routing is RouteType.Hash:
+            partition = hash_partition(key, await self.partitions())
+            return [partition] if partition else []
+        cached = self._routes.get(key)
+        if cached is None:
+            admin = await self._producer._admin()
+            cached = self._routes[key] = await admin.route(key, self.super_stream)
+        return cached
+
+    async def send(
+        self,
+        message: Any,
+        on_publish_confirm: ConfirmCallback | None = None,
+        publisher_name: str | None = None,
+    ) -> None:
+        targets = await self.route(message)
+        if not targets:
+            raise NoRouteError(f"no partition of {self.super_stream} for this message")
+        for stream in targets:
+            await self._producer.send(stream, message, publisher_name, on_publish_confirm)
+
+    async def send_batch(
+        self,
+        batch: Sequence[Any],
+        on_publish_confirm: ConfirmCallback | None = None,
+        publisher_name: str | None = None,
+    ) -> None:
+        for message in batch:
+            await self.send(message, on_publish_confirm, publisher_name)
+
+    async def close(self) -> None:
+        await self._producer.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+class SuperStreamConsumer:
+    """Consumes every partition of a super stream; `MessageContext.stream` names the partition."""
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int = 5552,
+        *,
+        super_stream: str,
+        super_stream_creation_option: SuperStreamCreationOption | None = None,
+        **consumer_options: Any,
+    ) -> None:
+        self.super_stream = super_stream
+        self._creation = super_stream_creation_option
+        self._consumer = Consumer(host, port, **consumer_options)
+        self._subscribers: dict[str, int] = {}
+
+    @property
+    def consumer(self) -> Consumer:
+        return self._consumer
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        if self._creation is not None:
+            await self._consumer.create_super_stream(
+                self.super_stream, self._creation, exists_ok=True
+            )
+
+    async def subscribe(
+        self,
+        callback: MessageCallback,
+        *,
+        properties: dict[str, Any] | None = None,
+        **subscribe_options: Any,
+    ) -> dict[str, int]:
+        """Subscribe to every partition; returns the subscriber id of each partition."""
+        props = dict(properties or {})
+        single_active = props.get("single-active-consumer") in ("true", True)
+        if single_active:
+            props["super-stream"] = self.super_stream
+        for stream in await self._consumer.partitions(self.super_stream):
+            self._subscribers[stream] = await self._consumer.subscribe(
+                stream, callback, properties=props, **subscribe_options
+            )
+        return dict(self._subscribers)
+
+    async def unsubscribe(self) -> None:
+        for subscriber_id in self._subscribers.values():
+            await self._consumer.unsubscribe(subscriber_id)
+        self._subscribers.clear()
+
+    async def run(self) -> None:
+        await self._consumer.run()
+
+    async def store_offset(self, stream: str, subscriber_name: str, offset: int) -> None:
+        await self._consumer.store_offset(stream, subscriber_name, offset)
+
+    async def query_offset(self, stream: str, subscriber_name: str) -> int:
+        return await self._consumer.query_offset(stream, subscriber_name)
+
+    async def close(self) -> None:
+        await self._consumer.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

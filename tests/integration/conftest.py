@@ -1,0 +1,84 @@
+"""Integration tests talk to the real broker that `make test` starts (scripts/broker).
+
+They fail, never skip, when it is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from rstream_core.client import Client
+from rstream_core.connection import Connection, ConnectionParams
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+PORT = int(os.environ.get("RSTREAM_TEST_PORT", "5552"))
+TLS_PORT = 5551
+CERTS = Path(os.environ.get("RSTREAM_BROKER_CACHE", "/var/cache/rstream-broker")) / os.environ.get(
+    "RSTREAM_BROKER_SUITE", "forky"
+) / "etc/rabbitmq/certs"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def broker() -> None:
+    try:
+        socket.create_connection((HOST, PORT), timeout=2).close()
+    except OSError:
+        pytest.fail(f"no broker on {HOST}:{PORT}: run `scripts/broker start` (make test does)")
+
+
+def broker_ctl(*args: str) -> str:
+    """rabbitmqctl inside the broker that scripts/broker started."""
+    result = subprocess.run(
+        [str(ROOT / "scripts/broker"), "ctl", *args],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    return result.stdout
+
+
+def params(**overrides: object) -> ConnectionParams:
+    return ConnectionParams(host=HOST, port=PORT, **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def stream_name() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[Client]:
+    connection = await Connection.open(params())
+    yield Client(connection)
+    await connection.close()
+
+
+@pytest.fixture
+async def stream(client: Client, stream_name: str) -> AsyncIterator[str]:
+    await client.create_stream(stream_name)
+    yield stream_name
+    if client.connection.is_open:
+        await client.delete_stream(stream_name, missing_ok=True)
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll until `condition()` holds; fail the test after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)

@@ -1,0 +1,170 @@
+"""Producer against the real broker: every publish mode, confirms, limits, dedup, filtering."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from rstream import (
+    AMQPMessage,
+    CompressionType,
+    ConfirmationStatus,
+    FilterConfiguration,
+    MessageTooLargeError,
+    Producer,
+    RawMessage,
+    amqp_decoder,
+)
+from rstream_core.errors import RStreamError
+
+from .conftest import HOST, PORT, wait_for
+from .helpers import read_stream
+
+
+async def test_send_confirms_every_message_once(stream: str) -> None:
+    statuses: list[ConfirmationStatus] = []
+    async with Producer(HOST, PORT) as producer:
+        for i in range(1000):
+            await producer.send(stream, f"m{i}".encode(), on_publish_confirm=statuses.append)
+        await wait_for(lambda: len(statuses) == 1000)
+    assert sorted(s.message_id for s in statuses) == list(range(1, 1001))
+    assert all(s.is_confirmed and s.response_code == 1 for s in statuses)
+    stored = await read_stream(stream, 1000)
+    assert [m for _, m in stored] == [f"m{i}".encode() for i in range(1000)]
+    assert [o for o, _ in stored] == list(range(1000))
+
+
+async def test_async_confirm_callback(stream: str) -> None:
+    confirmed: list[int] = []
+
+    async def on_confirm(status: ConfirmationStatus) -> None:
+        await asyncio.sleep(0)
+        confirmed.append(status.message_id)
+
+    async with Producer(HOST, PORT) as producer:
+        ids = await producer.send_batch(stream, [b"a", b"b", b"c"], on_publish_confirm=on_confirm)
+        await wait_for(lambda: len(confirmed) == 3)
+    assert sorted(confirmed) == ids
+
+
+async def test_send_batch_send_wait_and_order_across_modes(stream: str) -> None:
+    async with Producer(HOST, PORT) as producer:
+        await producer.send(stream, b"1")
+        await producer.send_batch(stream, [b"2", b"3"])
+        status = await producer.send_wait(stream, b"4")
+        assert status.is_confirmed
+        await producer.send(stream, AMQPMessage(body=b"5"))
+        await producer.send_batch(stream, [RawMessage(b"6")])
+        await producer.send_wait(stream, b"7")
+    stored = await read_stream(stream, 7)
+    bodies = [m for _, m in stored]
+    assert bodies[:4] == [b"1", b"2", b"3", b"4"]
+    assert amqp_decoder(bodies[4]).body == b"5"
+    assert bodies[5:] == [b"6", b"7"]
+
+
+async def test_amqp_codec_wraps_bytes_bodies(stream: str) -> None:
+    async with Producer(HOST, PORT, codec="amqp") as producer:
+        await producer.send_wait(stream, AMQPMessage(body=b"typed"))
+    stored = await read_stream(stream, 1, decoder=amqp_decoder)
+    assert stored[0][1].body == b"typed"
+
+
+@pytest.mark.parametrize("compression", list(CompressionType))
+async def test_sub_entry_batches_with_every_compression(
+    stream: str, compression: CompressionType
+) -> None:
+    confirmed: list[ConfirmationStatus] = []
+    messages = [AMQPMessage(body=f"sub-{i}".encode()) for i in range(50)]
+    async with Producer(HOST, PORT) as producer:
+        await producer.send(stream, b"before")
+        await producer.send_sub_entry(
+            stream, messages, compression_type=compression, on_publish_confirm=confirmed.append
+        )
+        await producer.send(stream, b"after")
+        await producer.send_sub_entry(stream, messages[:3], compression_type=compression.name)
+        await wait_for(lambda: len(confirmed) == 1)
+    stored = await read_stream(stream, 55)
+    assert [o for o, _ in stored] == list(range(55))
+    assert stored[0][1] == b"before"
+    assert [amqp_decoder(m).body for _, m in stored[1:51]] == [m.body for m in messages]
+    assert stored[51][1] == b"after"
+
+
+async def test_backpressure_bounds_unconfirmed(stream: str) -> None:
+    peak = 0
+    async with Producer(HOST, PORT, max_unconfirmed=10) as producer:
+        for i in range(500):
+            await producer.send(stream, b"x%d" % i)
+            peak = max(peak, producer.unconfirmed_count(stream))
+        assert peak <= 10
+    assert len(await read_stream(stream, 500)) == 500
+
+
+async def test_oversized_message_is_refused_before_sending(stream: str) -> None:
+    async with Producer(HOST, PORT, frame_max=8192) as producer:
+        await producer.send_wait(stream, b"small")
+        with pytest.raises(MessageTooLargeError):
+            await producer.send(stream, b"x" * 9000)
+        with pytest.raises(MessageTooLargeError):
+            await producer.send_batch(stream, [b"x" * 9000])
+        # A batch larger than a frame is split, never refused.
+        await producer.send_batch(stream, [b"y" * 1000 for _ in range(50)])
+    stored = await read_stream(stream, 51)
+    assert len(stored) == 51
+    assert all(m != b"x" * 9000 for _, m in stored)
+
+
+async def test_deduplication_across_two_producer_instances(stream: str) -> None:
+    async with Producer(HOST, PORT) as first:
+        await first.send_batch(stream, [b"a", b"b", b"c"], publisher_name="dedup")
+        await first.send_wait(stream, b"d", publisher_name="dedup")
+        assert await first.get_last_publishing_id(stream, "dedup") == 4
+    async with Producer(HOST, PORT) as second:
+        # Continues after the stored sequence: new messages are kept...
+        await second.send_wait(stream, b"e", publisher_name="dedup")
+        # ...and a message re-sent with an old id is dropped by the broker (but confirmed).
+        await second.send_wait(stream, RawMessage(b"dup", publishing_id=2), publisher_name="dedup")
+        await second.send_wait(stream, AMQPMessage(body=b"f", publishing_id=10),
+                               publisher_name="dedup")
+        assert await second.get_last_publishing_id(stream, "dedup") == 10
+    stored = await read_stream(stream, 7, timeout=3)
+    assert [m for _, m in stored][:5] == [b"a", b"b", b"c", b"d", b"e"]
+    assert len(stored) == 6
+
+
+async def test_filter_values_reach_a_filtering_consumer(stream: str) -> None:
+    def region(message: Any) -> str:
+        return amqp_decoder(bytes(message)).application_properties["region"]
+
+    async with Producer(HOST, PORT, filter_value_extractor=region) as producer:
+        for name in ("eu", "us"):
+            batch = [
+                AMQPMessage(body=f"{name}{i}".encode(), application_properties={"region": name})
+                for i in range(100)
+            ]
+            await producer.send_batch(stream, batch)
+            await asyncio.sleep(0.3)  # separate chunks for the two regions
+    only_eu = FilterConfiguration(
+        ["eu"], predicate=lambda m: m.application_properties["region"] == "eu"
+    )
+    stored = await read_stream(stream, 100, decoder=amqp_decoder, filter_input=only_eu, timeout=5)
+    assert len(stored) == 100
+    assert all(m.application_properties["region"] == "eu" for _, m in stored)
+
+
+async def test_filtering_refused_message_too_large_and_closed(stream: str) -> None:
+    producer = Producer(HOST, PORT)
+    await producer.start()
+    await producer.close()
+    await producer.close()  # idempotent
+    with pytest.raises((RStreamError, RuntimeError)):
+        await producer.send(stream, b"after close")
+
+
+async def test_send_wait_to_a_missing_stream_fails(stream_name: str) -> None:
+    async with Producer(HOST, PORT) as producer:
+        with pytest.raises(RStreamError):
+            await producer.send_wait(stream_name, b"nowhere")
