@@ -191,6 +191,16 @@ class Producer(ClientBase):
         publisher = self._publishers.get((stream, publisher_name))
         return publisher.unconfirmed_count if publisher else 0
 
+    async def flush(self, timeout: float | None = None) -> None:
+        """Write what is pending and wait until every message sent so far is settled
+        (confirmed, failed or timed out). Like Kafka's `flush()`."""
+        publishers = list(self._publishers.values())
+        waiting = asyncio.gather(*(p.wait_settled() for p in publishers))
+        try:
+            await asyncio.wait_for(waiting, timeout)
+        except TimeoutError as exc:
+            raise ClientTimeoutError(f"messages still unconfirmed after {timeout}s") from exc
+
     async def reconnect_stream(self, stream: str) -> None:
         """Re-attach the publishers of `stream` (the seed's manual recovery)."""
         for (name, _), publisher in self._publishers.items():

@@ -265,6 +265,11 @@ class Publisher:
         """Write what is pending now instead of when the loop is next free."""
         self._flush()
 
+    async def wait_settled(self) -> None:
+        """Write what is pending, then wait until every message is confirmed or failed."""
+        self._flush()
+        await self._drained.wait()
+
     def _flush(self) -> None:
         self._flush_scheduled = False
         if not self._ids or not self._ready.is_set() or self._client is None:

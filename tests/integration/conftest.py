@@ -51,7 +51,8 @@ def broker_ctl(*args: str) -> str:
 
 
 def params(**overrides: object) -> ConnectionParams:
-    return ConnectionParams(host=HOST, port=PORT, **overrides)  # type: ignore[arg-type]
+    settings: dict[str, object] = {"host": HOST, "port": PORT, **overrides}
+    return ConnectionParams(**settings)  # type: ignore[arg-type]
 
 
 @pytest.fixture
