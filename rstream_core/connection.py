@@ -199,8 +199,8 @@ class Connection:
             raise ConnectionClosedError(
                 f"cannot connect to {p.host}:{p.port}: {exc}", code=None
             ) from exc
-        self._transport = transport  # type: ignore[assignment]
-        self._transport.set_write_buffer_limits(high=4 * 1024 * 1024)  # type: ignore[union-attr]
+        self._transport = transport
+        transport.set_write_buffer_limits(high=4 * 1024 * 1024)
 
     async def _handshake(self) -> None:
         p = self.params
@@ -303,7 +303,7 @@ class Connection:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
         try:
-            self.send(dataclasses.replace(frame, correlation_id=correlation_id))  # type: ignore[type-var]
+            self.send(dataclasses.replace(frame, correlation_id=correlation_id))  # type: ignore[arg-type]
             response = await asyncio.wait_for(future, timeout or self.params.request_timeout)
         except TimeoutError as exc:
             raise ClientTimeoutError(f"no response to {type(frame).__name__}") from exc
@@ -375,9 +375,9 @@ class Connection:
         elif isinstance(frame, Close):  # a request from the server, not a response
             self._server_close(frame)
         elif isinstance(frame, Tune):
-            future = self._tune_future()
-            if not future.done():
-                future.set_result(frame)
+            tune = self._tune_future()
+            if not tune.done():
+                tune.set_result(frame)
         elif hasattr(frame, "code") and hasattr(frame, "correlation_id"):
             future = self._pending.get(frame.correlation_id)
             if future is not None and not future.done():
@@ -458,6 +458,7 @@ class Connection:
         self._pending.clear()
         if self._tune is not None and not self._tune.done():
             self._tune.set_exception(self.close_error)
+            self._tune.exception()  # retrieved: the handshake may not be waiting for it
         if self._heartbeat_task is not None:
             self._heartbeat_task.cancel()
         if self._transport is None:

@@ -106,7 +106,7 @@ class PooledClient(Client):
         for user in self._users():
             if user.stream == frame.stream:
                 self._detach(user)
-                user.on_stream_unavailable(f"stream {frame.stream} is not available (metadata update)")
+                user.on_stream_unavailable(f"stream {frame.stream} moved or was deleted")
 
     def _on_close(self, connection: Connection) -> None:
         error = connection.close_error
@@ -118,9 +118,9 @@ class PooledClient(Client):
     def _detach(self, user: StreamUser) -> None:
         for table, ids in ((self.publishers, self.publisher_ids),
                            (self.subscriptions, self.subscription_ids)):
-            for key, value in list(table.items()):  # type: ignore[attr-defined]
+            for key, value in list(table.items()):
                 if value is user:
-                    del table[key]  # type: ignore[attr-defined]
+                    del table[key]
                     ids.discard(key)
 
     def _free_id(self, used: set[int]) -> int | None:
@@ -179,7 +179,7 @@ class ConnectionPool:
         """A connection to the stream's leader and a free publisher id on it."""
         info = await self.stream_info(stream)
         if info.leader is None:
-            raise StreamNotAvailable(6, f"stream {stream} has no leader")
+            raise StreamNotAvailable(f"stream {stream} has no leader")
         return await self._take(
             [info.leader], lambda client: client.take_publisher_id(), "publisher"
         )
@@ -192,7 +192,7 @@ class ConnectionPool:
         if info.leader is not None:
             nodes.append(info.leader)
         if not nodes:
-            raise StreamNotAvailable(6, f"stream {stream} has no available member")
+            raise StreamNotAvailable(f"stream {stream} has no available member")
         return await self._take(
             nodes, lambda client: client.take_subscription_id(), "subscription"
         )

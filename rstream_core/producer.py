@@ -13,7 +13,7 @@ from rstream_core.plugins import get_registry
 from rstream_core.publisher import ConfirmCallback, Encoder, Publisher, default_encode
 from rstream_core.types import CompressionType, ConfirmationStatus
 
-FilterValueExtractor = Callable[[Any], "str | None | Awaitable[str | None]"]
+FilterValueExtractor = Callable[[Any], "str | Awaitable[str | None] | None"]
 
 DEFAULT_MAX_UNCONFIRMED = 10_000
 DEFAULT_CONFIRM_TIMEOUT = 30.0
@@ -162,7 +162,8 @@ class Producer(ClientBase):
         try:
             status = await asyncio.wait_for(future, timeout)
         except TimeoutError as exc:
-            raise ClientTimeoutError(f"message {publishing_id} not confirmed in {timeout}s") from exc
+            message = f"message {publishing_id} not confirmed in {timeout}s"
+            raise ClientTimeoutError(message) from exc
         if not status.is_confirmed:
             raise ServerError.for_code(status.response_code, f"message {publishing_id}")
         return status

@@ -37,7 +37,7 @@ class CompressionType(enum.IntEnum):
     Zstd = 4
 
 
-class SlasMechanism(str, enum.Enum):
+class SlasMechanism(enum.StrEnum):
     """SASL mechanisms, spelled as in the seed README (see also `SaslMechanism`)."""
 
     MechanismPlain = "PLAIN"

@@ -1,0 +1,5 @@
+"""The stream protocol, sans I/O: no asyncio, socket or ssl import anywhere in this package.
+
+constants (keys, codes), frames (one dataclass per frame), codec (encode_frame, decode_frame),
+reader (FrameReader), publish (hot-path Publish encoding), chunk (Deliver chunk parsing).
+"""

@@ -1,0 +1,230 @@
+"""Every exception rstream raises.
+
+`RStreamError` is the root. Server response codes map to one `ServerError` subclass each,
+looked up with `ServerError.for_code(code, message)`.
+
+This module imports nothing from the rest of the package, so any module can import it.
+The response codes are written as plain integers (they are the same as
+`rstream_core.protocol.constants.Code`; a unit test checks the two agree).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+__all__ = [
+    "AccessRefused",
+    "AuthenticationError",
+    "AuthenticationFailure",
+    "ClientTimeoutError",
+    "ConnectionClosedError",
+    "FrameTooLarge",
+    "InternalError",
+    "MessageTooLargeError",
+    "MissingDependencyError",
+    "NoOffset",
+    "OffsetNotFound",
+    "PreconditionFailed",
+    "ProtocolError",
+    "PublisherDoesNotExist",
+    "RStreamError",
+    "SaslAuthenticationFailureLoopback",
+    "SaslCannotChangeMechanism",
+    "SaslCannotChangeUsername",
+    "SaslChallenge",
+    "SaslError",
+    "SaslMechanismNotSupported",
+    "ServerError",
+    "StreamAlreadyExists",
+    "StreamDoesNotExist",
+    "StreamNotAvailable",
+    "SubscriptionIdAlreadyExists",
+    "SubscriptionIdDoesNotExist",
+    "UnknownFrame",
+    "UnknownPluginError",
+    "VirtualHostAccessFailure",
+]
+
+
+class RStreamError(Exception):
+    """Root of every exception raised by rstream."""
+
+
+class ProtocolError(RStreamError):
+    """Bytes that break the stream protocol, whether received from the peer or built locally."""
+
+
+class ConnectionClosedError(RStreamError):
+    """The connection is closed: by the server, by the network, or by us."""
+
+    def __init__(self, reason: str, code: int | None = None) -> None:
+        self.reason = reason
+        self.code = code
+        text = f"connection closed: {reason}"
+        if code is not None:
+            text += f" (code {code})"
+        super().__init__(text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.code))
+
+
+class MissingDependencyError(RStreamError, ImportError):
+    """An optional feature needs a package that is not installed."""
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.feature = feature
+        self.package = package
+        self.extra = extra
+        install = f'pip install "rstream[{extra}]"'
+        super().__init__(f"{feature} needs the '{package}' package: {install}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.feature, self.package, self.extra))
+
+
+class UnknownPluginError(RStreamError, LookupError):
+    """No plugin of that kind is registered under that name or code."""
+
+
+class ClientTimeoutError(RStreamError, TimeoutError):
+    """The client gave up waiting (for a response, a confirm, a connection...)."""
+
+
+class MessageTooLargeError(RStreamError, ValueError):
+    """A message cannot fit in one frame of the negotiated maximum size."""
+
+
+class ServerError(RStreamError):
+    """The server answered with a response code other than OK.
+
+    Each known code has its own subclass (`StreamDoesNotExist`, ...), so callers can catch
+    exactly what they expect. `ServerError.for_code(code, message)` builds the right one.
+    """
+
+    description: ClassVar[str] = "server error"
+    default_code: ClassVar[int] = 0  # set on each subclass by its `code=` class argument
+    _by_code: ClassVar[dict[int, type[ServerError]]] = {}
+
+    def __init_subclass__(cls, code: int | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is None:  # an intermediate base such as AuthenticationError
+            return
+        taken = ServerError._by_code.get(code)
+        if taken is not None:
+            raise TypeError(f"response code {code} is already taken by {taken.__name__}")
+        ServerError._by_code[code] = cls
+        cls.default_code = code
+
+    def __init__(self, message: str = "", code: int | None = None) -> None:
+        self.code: int = self.default_code if code is None else code
+        self.message = message
+        text = f"{self.description} (code {self.code})"
+        if message:
+            text += f": {message}"
+        super().__init__(text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.code))
+
+    @classmethod
+    def for_code(cls, code: int, message: str = "") -> ServerError:
+        """The exception for a response code; a plain `ServerError` for an unknown code."""
+        error_class = ServerError._by_code.get(code)
+        if error_class is None:
+            return ServerError(message, code)
+        return error_class(message)
+
+    @classmethod
+    def known_codes(cls) -> dict[int, type[ServerError]]:
+        """A copy of the registry: response code -> exception class."""
+        return dict(ServerError._by_code)
+
+
+class AuthenticationError(ServerError):
+    """Authentication failed: wrong credentials or any SASL problem."""
+
+    description = "authentication error"
+
+
+class StreamDoesNotExist(ServerError, code=2):
+    description = "stream does not exist"
+
+
+class SubscriptionIdAlreadyExists(ServerError, code=3):
+    description = "subscription id already exists"
+
+
+class SubscriptionIdDoesNotExist(ServerError, code=4):
+    description = "subscription id does not exist"
+
+
+class StreamAlreadyExists(ServerError, code=5):
+    description = "stream already exists"
+
+
+class StreamNotAvailable(ServerError, code=6):
+    description = "stream not available"
+
+
+class SaslMechanismNotSupported(AuthenticationError, code=7):
+    description = "SASL mechanism not supported"
+
+
+class AuthenticationFailure(AuthenticationError, code=8):
+    description = "authentication failure"
+
+
+class SaslError(AuthenticationError, code=9):
+    description = "SASL error"
+
+
+class SaslChallenge(AuthenticationError, code=10):
+    description = "SASL challenge"
+
+
+class SaslAuthenticationFailureLoopback(AuthenticationError, code=11):
+    description = "authentication failure: this user may only connect from localhost"
+
+
+class VirtualHostAccessFailure(ServerError, code=12):
+    description = "virtual host access failure"
+
+
+class UnknownFrame(ServerError, code=13):
+    description = "unknown frame"
+
+
+class FrameTooLarge(ServerError, code=14):
+    description = "frame too large"
+
+
+class InternalError(ServerError, code=15):
+    description = "internal server error"
+
+
+class AccessRefused(ServerError, code=16):
+    description = "access refused"
+
+
+class PreconditionFailed(ServerError, code=17):
+    description = "precondition failed"
+
+
+class PublisherDoesNotExist(ServerError, code=18):
+    description = "publisher does not exist"
+
+
+class OffsetNotFound(ServerError, code=19):
+    description = "no offset found"
+
+
+NoOffset = OffsetNotFound
+
+
+class SaslCannotChangeMechanism(AuthenticationError, code=20):
+    description = "SASL re-authentication cannot change the mechanism"
+
+
+class SaslCannotChangeUsername(AuthenticationError, code=21):
+    description = "SASL re-authentication cannot change the username"

@@ -1,0 +1,274 @@
+"""Codecs of the one-way frames: no correlation id, no response."""
+
+from __future__ import annotations
+
+import struct
+
+from rstream_core.errors import ProtocolError
+from rstream_core.protocol._registry import HEADER, decodes, encodes
+from rstream_core.protocol.constants import RESPONSE_BIT, Key
+from rstream_core.protocol.frames import (
+    Credit,
+    CreditResponse,
+    Deliver,
+    FilteredEntry,
+    Frame,
+    Heartbeat,
+    MetadataUpdate,
+    Publish,
+    PublishConfirm,
+    PublishEntry,
+    PublishError,
+    PublishV2,
+    StoreOffset,
+    SubEntryBatch,
+    Tune,
+)
+from rstream_core.protocol.publish import (
+    ENTRY_HEADER,
+    encode_publish_v2,
+    encode_sub_entry,
+    publish_header,
+)
+from rstream_core.protocol.wire import (
+    I32,
+    U8,
+    U16,
+    U32,
+    U64,
+    WireReader,
+    pack_string,
+)
+
+_TUNE = struct.Struct(">HHII")
+_PUBLISH_ERROR_ITEM = struct.Struct(">QH")
+_SUB_ENTRY_BIT = 0x80
+
+
+@encodes(Tune)
+def _encode_tune(frame: Tune) -> bytes:
+    key = Key.TUNE | RESPONSE_BIT if frame.response else Key.TUNE
+    return _TUNE.pack(key, 1, frame.frame_max, frame.heartbeat)
+
+
+def _decode_tune(reader: WireReader, response: bool) -> Tune:
+    return Tune(frame_max=reader.u32(), heartbeat=reader.u32(), response=response)
+
+
+@decodes(Key.TUNE)
+def _decode_tune_from_server(reader: WireReader) -> Frame:
+    return _decode_tune(reader, response=False)
+
+
+@decodes(Key.TUNE | RESPONSE_BIT)
+def _decode_tune_answer(reader: WireReader) -> Frame:
+    return _decode_tune(reader, response=True)
+
+
+_HEARTBEAT = HEADER.pack(Key.HEARTBEAT, 1)
+
+
+@encodes(Heartbeat)
+def _encode_heartbeat(frame: Heartbeat) -> bytes:
+    return _HEARTBEAT
+
+
+@decodes(Key.HEARTBEAT)
+def _decode_heartbeat(reader: WireReader) -> Frame:
+    return Heartbeat()
+
+
+# --------------------------------------------------------------------------------------------
+# Publish (v1: simple entries and sub-entry batches; v2: simple entries with a filter value)
+# --------------------------------------------------------------------------------------------
+
+
+def _encode_entry(entry: PublishEntry | SubEntryBatch) -> bytes:
+    if isinstance(entry, PublishEntry):
+        return ENTRY_HEADER.pack(entry.publishing_id, len(entry.data)) + entry.data
+    return encode_sub_entry(
+        entry.publishing_id,
+        entry.compression,
+        entry.record_count,
+        entry.uncompressed_size,
+        entry.data,
+    )
+
+
+@encodes(Publish)
+def _encode_publish(frame: Publish) -> bytes:
+    entries = b"".join([_encode_entry(entry) for entry in frame.entries])
+    header = publish_header(frame.publisher_id, len(frame.entries), len(entries))
+    return header[U32.size :] + entries
+
+
+def _read_entry(reader: WireReader) -> PublishEntry | SubEntryBatch:
+    publishing_id = reader.u64()
+    entry_type = reader.peek_u8()
+    if not entry_type & _SUB_ENTRY_BIT:
+        return PublishEntry(publishing_id=publishing_id, data=reader.raw(reader.u32()))
+    reader.u8()
+    if entry_type & 0x0F:
+        raise ProtocolError(f"reserved bits set in sub-entry type 0x{entry_type:02x}")
+    return SubEntryBatch(
+        publishing_id=publishing_id,
+        compression=(entry_type >> 4) & 0x07,
+        record_count=reader.u16(),
+        uncompressed_size=reader.u32(),
+        data=reader.raw(reader.u32()),
+    )
+
+
+@decodes(Key.PUBLISH, 1)
+def _decode_publish(reader: WireReader) -> Frame:
+    publisher_id = reader.u8()
+    count = reader.count(ENTRY_HEADER.size)
+    entries = tuple([_read_entry(reader) for _ in range(count)])
+    return Publish(publisher_id=publisher_id, entries=entries)
+
+
+@encodes(PublishV2)
+def _encode_publish_v2(frame: PublishV2) -> bytes:
+    entries = frame.entries
+    encoded = encode_publish_v2(
+        frame.publisher_id,
+        [entry.publishing_id for entry in entries],
+        [entry.filter_value for entry in entries],
+        [entry.data for entry in entries],
+    )
+    return encoded[U32.size :]
+
+
+def _read_filtered_entry(reader: WireReader) -> FilteredEntry:
+    return FilteredEntry(
+        publishing_id=reader.u64(),
+        filter_value=reader.nullable_string(),
+        data=reader.raw(reader.u32()),
+    )
+
+
+@decodes(Key.PUBLISH, 2)
+def _decode_publish_v2(reader: WireReader) -> Frame:
+    publisher_id = reader.u8()
+    count = reader.count(14)  # publishing id, filter length, size
+    entries = tuple([_read_filtered_entry(reader) for _ in range(count)])
+    return PublishV2(publisher_id=publisher_id, entries=entries)
+
+
+@encodes(PublishConfirm)
+def _encode_publish_confirm(frame: PublishConfirm) -> bytes:
+    ids = frame.publishing_ids
+    return b"".join(
+        (
+            HEADER.pack(Key.PUBLISH_CONFIRM, 1),
+            U8.pack(frame.publisher_id),
+            I32.pack(len(ids)),
+            struct.pack(f">{len(ids)}Q", *ids),
+        )
+    )
+
+
+@decodes(Key.PUBLISH_CONFIRM)
+def _decode_publish_confirm(reader: WireReader) -> Frame:
+    return PublishConfirm(publisher_id=reader.u8(), publishing_ids=reader.u64_array())
+
+
+@encodes(PublishError)
+def _encode_publish_error(frame: PublishError) -> bytes:
+    items = [_PUBLISH_ERROR_ITEM.pack(*error) for error in frame.errors]
+    return b"".join(
+        (
+            HEADER.pack(Key.PUBLISH_ERROR, 1),
+            U8.pack(frame.publisher_id),
+            I32.pack(len(items)),
+            *items,
+        )
+    )
+
+
+@decodes(Key.PUBLISH_ERROR)
+def _decode_publish_error(reader: WireReader) -> Frame:
+    publisher_id = reader.u8()
+    count = reader.count(_PUBLISH_ERROR_ITEM.size)
+    items = reader.raw(count * _PUBLISH_ERROR_ITEM.size)
+    errors = tuple(_PUBLISH_ERROR_ITEM.iter_unpack(items))
+    return PublishError(publisher_id=publisher_id, errors=errors)
+
+
+# --------------------------------------------------------------------------------------------
+# Consuming and the rest
+# --------------------------------------------------------------------------------------------
+
+
+@encodes(Deliver)
+def _encode_deliver(frame: Deliver) -> bytes:
+    if frame.committed_chunk_id is None:
+        header = HEADER.pack(Key.DELIVER, 1) + U8.pack(frame.subscription_id)
+    else:
+        header = (
+            HEADER.pack(Key.DELIVER, 2)
+            + U8.pack(frame.subscription_id)
+            + U64.pack(frame.committed_chunk_id)
+        )
+    return header + frame.chunk
+
+
+@decodes(Key.DELIVER, 1)
+def _decode_deliver(reader: WireReader) -> Frame:
+    # The chunk is copied once, out of the frame buffer; chunk.py parses it.
+    return Deliver(subscription_id=reader.u8(), chunk=reader.rest())
+
+
+@decodes(Key.DELIVER, 2)
+def _decode_deliver_v2(reader: WireReader) -> Frame:
+    return Deliver(
+        subscription_id=reader.u8(), committed_chunk_id=reader.u64(), chunk=reader.rest()
+    )
+
+
+@encodes(Credit)
+def _encode_credit(frame: Credit) -> bytes:
+    return HEADER.pack(Key.CREDIT, 1) + U8.pack(frame.subscription_id) + U16.pack(frame.credit)
+
+
+@decodes(Key.CREDIT)
+def _decode_credit(reader: WireReader) -> Frame:
+    return Credit(subscription_id=reader.u8(), credit=reader.u16())
+
+
+@encodes(CreditResponse)
+def _encode_credit_response(frame: CreditResponse) -> bytes:
+    header = HEADER.pack(Key.CREDIT | RESPONSE_BIT, 1)
+    return header + U16.pack(frame.code) + U8.pack(frame.subscription_id)
+
+
+@decodes(Key.CREDIT | RESPONSE_BIT)
+def _decode_credit_response(reader: WireReader) -> Frame:
+    return CreditResponse(code=reader.u16(), subscription_id=reader.u8())
+
+
+@encodes(StoreOffset)
+def _encode_store_offset(frame: StoreOffset) -> bytes:
+    return b"".join(
+        (
+            HEADER.pack(Key.STORE_OFFSET, 1),
+            pack_string(frame.reference),
+            pack_string(frame.stream),
+            U64.pack(frame.offset),
+        )
+    )
+
+
+@decodes(Key.STORE_OFFSET)
+def _decode_store_offset(reader: WireReader) -> Frame:
+    return StoreOffset(reference=reader.string(), stream=reader.string(), offset=reader.u64())
+
+
+@encodes(MetadataUpdate)
+def _encode_metadata_update(frame: MetadataUpdate) -> bytes:
+    return HEADER.pack(Key.METADATA_UPDATE, 1) + U16.pack(frame.code) + pack_string(frame.stream)
+
+
+@decodes(Key.METADATA_UPDATE)
+def _decode_metadata_update(reader: WireReader) -> Frame:
+    return MetadataUpdate(code=reader.u16(), stream=reader.string())

@@ -1,0 +1,95 @@
+"""How a connection reacts to a misbehaving peer: a local fake server on loopback.
+
+This is not a broker mock: it sends bytes no broker would, to check that bad input closes the
+connection with a ProtocolError and that a silent peer never hangs us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from rstream_core.connection import CloseReason, Connection, ConnectionParams
+from rstream_core.errors import ClientTimeoutError, ConnectionClosedError, ProtocolError
+from rstream_core.protocol.codec import encode_frame
+from rstream_core.protocol.frames import PeerPropertiesResponse
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[int]]]:
+    servers: list[asyncio.Server] = []
+
+    async def start(handler: Handler) -> int:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        servers.append(server)
+        return int(server.sockets[0].getsockname()[1])
+
+    yield start
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+def params(port: int, **more: float) -> ConnectionParams:
+    return ConnectionParams(host="127.0.0.1", port=port, **more)  # type: ignore[arg-type]
+
+
+async def test_garbage_closes_the_connection_with_a_protocol_error(serve) -> None:  # type: ignore[no-untyped-def]
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1000)
+        writer.write(b"\x00\x00\x00\x06\x7f\x7f\x00\x09zz")  # unknown command
+        await writer.drain()
+        await asyncio.sleep(1)
+        writer.close()
+
+    port = await serve(handler)
+    with pytest.raises(ProtocolError):
+        await Connection.open(params(port))
+
+
+async def test_oversized_frame_before_open_is_refused(serve) -> None:  # type: ignore[no-untyped-def]
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1000)
+        writer.write(b"\x10\x00\x00\x00")  # announces 256 MiB
+        await writer.drain()
+        await asyncio.sleep(1)
+
+    port = await serve(handler)
+    with pytest.raises(ProtocolError):
+        await Connection.open(params(port))
+
+
+async def test_silent_server_times_out(serve) -> None:  # type: ignore[no-untyped-def]
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)
+
+    port = await serve(handler)
+    with pytest.raises(ClientTimeoutError):
+        await Connection.open(params(port, connect_timeout=0.5))
+
+
+async def test_server_hanging_up_mid_handshake(serve) -> None:  # type: ignore[no-untyped-def]
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1000)
+        writer.write(encode_frame(
+            PeerPropertiesResponse(correlation_id=0, code=1, properties={"version": "4.3.6"})
+        )[:7])
+        await writer.drain()
+        writer.close()
+
+    port = await serve(handler)
+    with pytest.raises(ConnectionClosedError):
+        await Connection.open(params(port))
+
+
+async def test_nothing_listening() -> None:
+    with pytest.raises(ConnectionClosedError, match="cannot connect"):
+        await Connection.open(params(1))
+
+
+def test_close_reasons_are_named() -> None:
+    assert CloseReason.PROTOCOL.value == "protocol error"

@@ -1,0 +1,95 @@
+"""Hash routing vectors (shared with the Java client), creation arguments, credit strategies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import mmh3
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rstream_core.arguments import StreamArguments, SuperStreamCreationOption, arguments_map
+from rstream_core.flow import CreditAfterProcessing, CreditOnChunkArrival
+from rstream_core.superstream import HASH_SEED, hash_partition
+
+# protocol.md 6.3: unsigned murmur3 x86 32-bit, seed 104729, checked against the Java tests.
+HASHES = {"hello": 1321743225, "brave": 3825276426, "new": 2970740106, "world": 2453398188,
+          "hello1": 284792890, "hello2": 3228679428, "hello10": 2675414189}
+JAVA_PARTITIONS = ["invoices-01", "invoices-02", "invoices-03"]
+JAVA_ROUTES = {"hello1": "02", "hello2": "01", "hello3": "02", "hello4": "03", "hello5": "01",
+               "hello6": "03", "hello7": "01", "hello8": "02", "hello9": "01", "hello10": "03"}
+
+
+@pytest.mark.parametrize(("key", "expected"), HASHES.items())
+def test_murmur3_vectors(key: str, expected: int) -> None:
+    assert mmh3.hash(key.encode(), HASH_SEED, signed=False) == expected
+
+
+@pytest.mark.parametrize(("key", "suffix"), JAVA_ROUTES.items())
+def test_hash_routing_matches_the_java_client(key: str, suffix: str) -> None:
+    assert hash_partition(key, JAVA_PARTITIONS) == f"invoices-{suffix}"
+
+
+def test_no_partitions_no_route() -> None:
+    assert hash_partition("anything", []) is None
+
+
+@given(st.text(), st.integers(min_value=1, max_value=50))
+def test_hash_routing_is_stable_and_in_range(key: str, count: int) -> None:
+    partitions = [f"p-{i}" for i in range(count)]
+    first = hash_partition(key, partitions)
+    assert first in partitions
+    assert hash_partition(key, partitions) == first
+
+
+def test_stream_arguments_map() -> None:
+    arguments = StreamArguments(
+        max_length_bytes=1000, max_age=timedelta(minutes=2), max_segment_size_bytes=500,
+        initial_cluster_size=3, leader_locator="balanced", filter_size_bytes=64,
+        extra={"x-custom": "1"},
+    )
+    assert arguments.to_map() == {
+        "max-length-bytes": "1000", "max-age": "120s", "stream-max-segment-size-bytes": "500",
+        "initial-cluster-size": "3", "queue-leader-locator": "balanced",
+        "stream-filter-size-bytes": "64", "x-custom": "1",
+    }
+    assert arguments_map({"max-age": "1h", "max-length-bytes": 5}) == {
+        "max-age": "1h", "max-length-bytes": "5"}
+    assert arguments_map(None) == {}
+
+
+@pytest.mark.parametrize("bad", [{"filter_size_bytes": 8}, {"max_length_bytes": 0}])
+def test_stream_arguments_are_validated(bad: dict[str, int]) -> None:
+    with pytest.raises(ValueError):
+        StreamArguments(**bad)  # type: ignore[arg-type]
+
+
+def test_super_stream_partitions() -> None:
+    assert SuperStreamCreationOption(n_partitions=2).partitions("s") == (["s-0", "s-1"], ["0", "1"])
+    keys = SuperStreamCreationOption(binding_keys=["eu", "us"]).partitions("s")
+    assert keys == (["s-eu", "s-us"], ["eu", "us"])
+    with pytest.raises(ValueError):
+        SuperStreamCreationOption().partitions("s")
+
+
+def test_credit_after_processing() -> None:
+    strategy = CreditAfterProcessing(5)
+    assert strategy.initial_credit == 5
+    assert strategy.on_chunk_received(0) == 0
+    assert strategy.on_chunk_processed(3) == 1
+
+
+def test_credit_on_arrival_is_bounded_by_the_backlog() -> None:
+    strategy = CreditOnChunkArrival(2)
+    assert strategy.on_chunk_received(1) == 1
+    assert strategy.on_chunk_received(2) == 0  # backlog full: owe it
+    assert strategy.on_chunk_processed(2) == 0  # still full
+    assert strategy.on_chunk_processed(1) == 1  # room again: pay the debt
+    assert strategy.on_chunk_processed(0) == 0
+
+
+@pytest.mark.parametrize("credit", [0, 40000])
+def test_credit_range(credit: int) -> None:
+    with pytest.raises(ValueError):
+        CreditAfterProcessing(credit)
