@@ -177,7 +177,7 @@ class Producer(ClientBase):
         on_publish_confirm: ConfirmCallback | None = None,
     ) -> int:
         """Compress the messages into one sub-entry batch stored under one publishing id."""
-        compression = get_registry().compression(compression_type)
+        compression = get_registry().compression(_compression_key(compression_type))
         publisher = await self._publisher(stream, publisher_name)
         await publisher.wait_ready()
         return publisher.append_sub_entry(sub_entry_messages, compression, on_publish_confirm)
@@ -217,3 +217,10 @@ class Producer(ClientBase):
         self._publishers.clear()
         await asyncio.gather(*(p.close(self._close_timeout) for p in publishers))
         await super().close()
+
+
+def _compression_key(compression: CompressionType | str | int) -> str | int:
+    """A registry key: the wire id for the enum, a name otherwise ("No" as the enum spells it)."""
+    if isinstance(compression, int):
+        return int(compression)
+    return "none" if compression.lower() == "no" else compression

@@ -144,6 +144,8 @@ class Subscription:
         client, wire_id = await self._pool.for_subscription(self.stream)
         self._generation += 1
         client.subscriptions[wire_id] = self
+        # Set before subscribing: a ConsumerUpdate may arrive before the Subscribe response.
+        self._client, self._wire_id = client, wire_id
         try:
             await client.subscribe(
                 wire_id,
@@ -154,9 +156,9 @@ class Subscription:
                 self._properties,
             )
         except BaseException:
+            self._client = None
             await self._pool.release_subscription(client, wire_id)
             raise
-        self._client, self._wire_id = client, wire_id
 
     async def close(self) -> None:
         if self._closed:
@@ -170,6 +172,11 @@ class Subscription:
             with contextlib.suppress(RStreamError):
                 await client.unsubscribe(self._wire_id)
             await self._pool.release_subscription(client, self._wire_id)
+
+    @property
+    def backlog(self) -> int:
+        """Chunks received and not yet handed to the application."""
+        return len(self._chunks)
 
     # ------------------------------------------------------------ delivery
 
@@ -261,7 +268,7 @@ class Subscription:
         self._spawn(self._answer_consumer_update(frame))
 
     async def _answer_consumer_update(self, frame: ConsumerUpdate) -> None:
-        client = self._client
+        client = self._client  # the connection the request came on
         if frame.active:
             spec = await self._activation_offset()
         else:

@@ -125,16 +125,14 @@ async def test_slow_callback_bounds_outstanding_chunks(stream: str, strategy: st
 
     async def slow(message: Any, context: MessageContext) -> None:
         nonlocal backlog_peak
-        backlog_peak = max(backlog_peak, len(subscription._chunks))
+        subscription = consumer.subscription(context.subscriber_id)
+        backlog_peak = max(backlog_peak, subscription.backlog)
         seen.append(context.offset)
         await asyncio.sleep(0.002)
 
     credit = CreditOnChunkArrival(4) if strategy == "arrival" else None
     async with Consumer(HOST, PORT) as consumer:
-        subscriber_id = await consumer.subscribe(
-            stream, slow, initial_credit=4, credit_strategy=credit
-        )
-        subscription = consumer.subscription(subscriber_id)
+        await consumer.subscribe(stream, slow, initial_credit=4, credit_strategy=credit)
         await wait_for(lambda: len(seen) == 200, timeout=30)
     assert seen == list(range(200))
     assert backlog_peak <= 5  # never more chunks held than the credit allows
@@ -179,10 +177,11 @@ async def test_automatic_offset_tracking_across_restart(stream: str) -> None:
     await publish(stream, 5, start=30)
     second: list[int] = []
     async with Consumer(HOST, PORT) as consumer:
-        await consumer.subscribe(stream, lambda m, c: second.append(c.offset),
+        await consumer.subscribe(stream, lambda m, c: second.append(int(m)),
                                  subscriber_name="auto")
         await wait_for(lambda: len(second) == 5)
         await asyncio.sleep(0.3)
+    # Message values, not offsets: each StoreOffset takes an offset of its own.
     assert second == [30, 31, 32, 33, 34]
 
 
@@ -211,7 +210,7 @@ async def test_single_active_consumer_hands_over_at_the_stored_offset(stream: st
     try:
         await first.subscribe(stream, lambda m, c: got["a"].append(c.offset), properties=sac,
                               consumer_update_listener=listener("a"))
-        await second.subscribe(stream, lambda m, c: got["b"].append(c.offset),
+        await second.subscribe(stream, lambda m, c: got["b"].append(int(m)),
                                properties={"single-active-consumer": "true", "name": "group"},
                                consumer_update_listener=listener("b"))
         await wait_for(lambda: len(got["a"]) == 10)
@@ -220,7 +219,7 @@ async def test_single_active_consumer_hands_over_at_the_stored_offset(stream: st
         await first.close()  # stores offset 9 (automatic tracking) and steps down
         await publish(stream, 5, start=10)
         await wait_for(lambda: len(got["b"]) == 5)
-        assert got["b"] == [10, 11, 12, 13, 14]
+        assert got["b"] == [10, 11, 12, 13, 14]  # values: the stored offset took offset 10
         assert ("a", True) in updates and ("b", True) in updates
     finally:
         await first.close()

@@ -114,3 +114,32 @@ async def test_deleted_stream_ends_publishing_and_consuming(stream: str, client:
         else:
             raise AssertionError("publishing to a deleted stream never failed")
     assert all(stream in event.streams for event in events)
+
+
+async def test_producer_and_consumer_survive_a_broker_restart(stream: str) -> None:
+    total = 30_000
+    seen: list[int] = []
+    events: list[OnClosedErrorInfo] = []
+    async with (
+        Producer(HOST, PORT, on_close_handler=events.append) as producer,
+        Consumer(HOST, PORT, on_close_handler=events.append) as consumer,
+    ):
+        await consumer.subscribe(stream, lambda m, c: seen.append(int(m)))
+
+        async def send_all() -> None:
+            for i in range(total):
+                await producer.send(stream, b"%d" % i, publisher_name="restart")
+                if i % 1000 == 0:
+                    await asyncio.sleep(0.01)  # spread publishing over the outage
+
+        sender = asyncio.create_task(send_all())
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(broker_ctl, "stop_app")
+        await asyncio.to_thread(broker_ctl, "start_app")
+        await asyncio.to_thread(broker_ctl, "await_startup")
+        await sender
+        await producer.flush(timeout=60)
+        await wait_for(lambda: len(seen) >= total, timeout=60)
+        await asyncio.sleep(0.3)
+    assert events, "the restart must have been noticed"
+    assert seen == list(range(total))
