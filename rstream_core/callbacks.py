@@ -24,7 +24,7 @@ def fire(callback: Callable[[Any], Any], argument: Any) -> None:
     except Exception:
         log.exception("callback %r failed", callback)
         return
-    if inspect.isawaitable(result):
+    if result is not None and inspect.isawaitable(result):
         task = asyncio.ensure_future(result)
         _background.add(task)
         task.add_done_callback(_done)

@@ -114,6 +114,8 @@ class Producer(ClientBase):
         Waits while `max_unconfirmed` messages are unconfirmed. Returns the publishing id.
         """
         publisher = self._publishers.get((stream, publisher_name))
+        if publisher is not None and publisher.accepting and self._filter_value_extractor is None:
+            return publisher.append(message, on_publish_confirm)  # the hot path
         if publisher is None:
             publisher = await self._publisher(stream, publisher_name)
         await publisher.wait_ready()
@@ -131,11 +133,16 @@ class Producer(ClientBase):
     ) -> list[int]:
         """Accept a list of messages and write them at once. Returns their publishing ids."""
         publisher = await self._publisher(stream, publisher_name)
+        filtering = self._filter_value_extractor is not None
         ids = []
         for message in batch:
-            await publisher.wait_ready()
-            filter_value = await self._filter_value(message)
-            ids.append(publisher.append(message, on_publish_confirm, filter_value))
+            if not publisher.accepting:
+                await publisher.wait_ready()
+            if filtering:
+                filter_value = await self._filter_value(message)
+                ids.append(publisher.append(message, on_publish_confirm, filter_value))
+            else:
+                ids.append(publisher.append(message, on_publish_confirm))
         publisher.flush()
         return ids
 

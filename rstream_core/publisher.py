@@ -109,6 +109,10 @@ class Publisher:
         self._drained.set()
         self._failure: RStreamError | None = None
         self._closed = False
+        # True when `append` may be called without waiting: ready, open, under the
+        # unconfirmed limit, socket not backed up. Kept up to date at each transition so
+        # the hot path reads one attribute.
+        self.accepting = False
         # Pending: accepted, not yet written. Unconfirmed: written or pending, not confirmed.
         self._ids: list[int] = []
         self._messages: list[bytes | _SubEntry] = []
@@ -127,6 +131,7 @@ class Publisher:
     async def start(self) -> None:
         await self._attach()
         self._ready.set()
+        self._update_accepting()
         if self._confirm_timeout:
             self._spawn(self._expire_loop())
 
@@ -158,6 +163,7 @@ class Publisher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._drained.wait(), timeout)
         self._closed = True
+        self.accepting = False
         for task in self._tasks:
             task.cancel()
         self._fail_unconfirmed(PRODUCER_CLOSED_CODE)
@@ -171,6 +177,17 @@ class Publisher:
     @property
     def unconfirmed_count(self) -> int:
         return len(self._unconfirmed)
+
+    def _update_accepting(self) -> None:
+        client = self._client
+        self.accepting = (
+            self._ready.is_set()
+            and not self._closed
+            and self._failure is None
+            and len(self._unconfirmed) < self._max_unconfirmed
+            and client is not None
+            and client.connection.writable
+        )
 
     # ------------------------------------------------------------ sending
 
@@ -188,6 +205,7 @@ class Publisher:
                 if client is not None and not client.connection.writable:
                     await client.connection.drain()
                     continue
+                self._update_accepting()
                 return
 
     def _check_usable(self) -> None:
@@ -223,7 +241,8 @@ class Publisher:
             self._filter_values[publishing_id] = filter_value
         if callback is not None:
             self._callbacks[publishing_id] = callback
-        self._drained.clear()
+        if len(self._unconfirmed) >= self._max_unconfirmed:
+            self.accepting = False
         self._pending_size += size
         if self._pending_size + PUBLISH_HEADER_SIZE >= self._frame_max:
             self._flush()
@@ -257,7 +276,6 @@ class Publisher:
         self._pending_sub_entries = True
         if callback is not None:
             self._callbacks[publishing_id] = callback
-        self._drained.clear()
         self._flush()
         return publishing_id
 
@@ -272,6 +290,8 @@ class Publisher:
 
     def _flush(self) -> None:
         self._flush_scheduled = False
+        if self._unconfirmed:
+            self._drained.clear()
         if not self._ids or not self._ready.is_set() or self._client is None:
             return
         ids, messages, filters = self._ids, self._messages, self._filters
@@ -285,6 +305,8 @@ class Publisher:
             return
         if self._confirm_timeout:
             self._flushes.append((time.monotonic(), ids[-1]))
+        if not self._client.connection.writable:
+            self.accepting = False  # senders go through wait_ready, which drains
 
     def _write(
         self,
@@ -385,6 +407,7 @@ class Publisher:
         count = len(self._unconfirmed)
         if count <= self._low_water and not self._has_space.is_set():
             self._has_space.set()
+            self._update_accepting()
         if not count:
             self._drained.set()
             self._flushes.clear()
@@ -423,6 +446,7 @@ class Publisher:
     def on_stream_unavailable(self, reason: str) -> None:
         if self._closed:
             return
+        self.accepting = False
         self._ready.clear()
         self._client = None
         self._on_unavailable(self, reason)
@@ -432,6 +456,7 @@ class Publisher:
     def reconnect(self) -> None:
         """Re-attach in the background and re-send what was not confirmed."""
         if not self._closed and not any(t.get_name() == "recover" for t in self._tasks):
+            self.accepting = False
             self._ready.clear()
             self._spawn(self._recover(), name="recover")
 
@@ -443,6 +468,7 @@ class Publisher:
             except StreamDoesNotExist as exc:
                 log.warning("stream %s was deleted; publishing to it ends", self.stream)
                 self._failure = exc
+                self.accepting = False
                 self._fail_unconfirmed(Code.STREAM_DOES_NOT_EXIST)
                 self._ready.set()
                 return
@@ -469,6 +495,7 @@ class Publisher:
         self._ready.set()
         self._flush()
         self._after_settle()
+        self._update_accepting()
 
     def _spawn(self, coroutine: Any, name: str | None = None) -> None:
         task = asyncio.create_task(coroutine, name=name)

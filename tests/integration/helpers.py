@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from rstream_core.consumer import Consumer
@@ -33,10 +34,8 @@ async def read_stream(
             "offset_specification", ConsumerOffsetSpecification(OffsetType.FIRST)
         )
         await consumer.subscribe(stream, collect, decoder=decoder, **subscribe_options)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), timeout)
-        except TimeoutError:
-            pass
         # Give the broker a moment to show anything beyond what was expected.
         await asyncio.sleep(0.2)
     return seen

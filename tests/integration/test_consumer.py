@@ -11,6 +11,7 @@ import pytest
 from rstream import (
     AMQPMessage,
     CompressionType,
+    Consumer,
     ConsumerOffsetSpecification,
     CreditOnChunkArrival,
     EventContext,
@@ -19,7 +20,6 @@ from rstream import (
     OffsetNotFound,
     OffsetType,
     Producer,
-    Consumer,
     Tracking,
     amqp_decoder,
 )
@@ -76,7 +76,8 @@ async def test_offset_timestamp(stream: str) -> None:
     await asyncio.sleep(0.2)
     await publish(stream, 10, start=10)
     after = await read_stream(
-        stream, 10, offset_specification=ConsumerOffsetSpecification(OffsetType.TIMESTAMP, boundary)
+        stream, 10,
+        offset_specification=ConsumerOffsetSpecification(OffsetType.TIMESTAMP, boundary),
     )
     assert values(after) == list(range(10, 20))
     assert all(pair[0] >= 10 for pair in after)
@@ -84,7 +85,8 @@ async def test_offset_timestamp(stream: str) -> None:
 
 async def test_async_callback_context_and_amqp_decoding(stream: str) -> None:
     async with Producer(HOST, PORT) as producer:
-        await producer.send_wait(stream, AMQPMessage(body=b"hello", application_properties={"k": 1}))
+        message = AMQPMessage(body=b"hello", application_properties={"k": 1})
+        await producer.send_wait(stream, message)
     contexts: list[MessageContext] = []
     messages: list[Any] = []
 
@@ -256,7 +258,7 @@ async def test_iterate_with_backpressure(stream: str) -> None:
     await publish(stream, 50)
     seen = []
     async with Consumer(HOST, PORT) as consumer:
-        async for message, context in consumer.iterate(stream, buffer_size=5):
+        async for _message, context in consumer.iterate(stream, buffer_size=5):
             seen.append(context.offset)
             if len(seen) == 50:
                 break

@@ -1,0 +1,169 @@
+"""Publish throughput: N messages `AMQPMessage(body=b"hello: <i>")`, timed until every confirm
+arrived, for our client, rstream 1.1.1, rbfly and a raw-socket ceiling. Prints a markdown table.
+
+Each measurement publishes to a fresh stream, which is deleted afterwards. The clock starts
+once the client is connected (publisher declaration is inside it) and stops when the last
+confirm was counted. Peers run in their own venv as subprocesses (see peers/).
+
+    .venv/bin/python benchmarks/bench_publish.py --count 50000
+    .venv/bin/python benchmarks/bench_publish.py --only ours --profile "AMQP send"
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import gc
+import pstats
+import sys
+from collections.abc import Awaitable, Callable
+
+from common import (
+    BENCH_DIR,
+    OUR_PYTHON,
+    OURS,
+    PEER_PYTHON,
+    PEERS_DIR,
+    Countdown,
+    Result,
+    Stopwatch,
+    body,
+    markdown_table,
+    parser,
+    run_script,
+    stream_name,
+)
+
+from rstream import AMQPMessage, Producer
+
+Sender = Callable[[Producer, str, int, int, Countdown], Awaitable[None]]
+
+
+async def send_batch_amqp(
+    producer: Producer, stream: str, count: int, batch: int, countdown: Countdown
+) -> None:
+    for start in range(0, count, batch):
+        messages = [AMQPMessage(body=body(i)) for i in range(start, min(start + batch, count))]
+        await producer.send_batch(stream, messages, on_publish_confirm=countdown)
+
+
+async def send_amqp(
+    producer: Producer, stream: str, count: int, batch: int, countdown: Countdown
+) -> None:
+    for i in range(count):
+        await producer.send(stream, AMQPMessage(body=body(i)), on_publish_confirm=countdown)
+
+
+async def send_batch_binary(
+    producer: Producer, stream: str, count: int, batch: int, countdown: Countdown
+) -> None:
+    for start in range(0, count, batch):
+        messages = [body(i) for i in range(start, min(start + batch, count))]
+        await producer.send_batch(stream, messages, on_publish_confirm=countdown)
+
+
+def our_modes(batch: int) -> dict[str, Sender]:
+    return {
+        f"AMQP send_batch({batch})": send_batch_amqp,
+        "AMQP send": send_amqp,
+        f"binary send_batch({batch})": send_batch_binary,
+    }
+
+
+async def publish_ours(host: str, port: int, count: int, batch: int, mode: str) -> Result:
+    sender = our_modes(batch)[mode]
+    stream = stream_name("ours-pub")
+    try:
+        async with Producer(host, port) as producer:
+            await producer.create_stream(stream)
+            countdown = Countdown(count)
+            watch = Stopwatch()
+            await sender(producer, stream, count, batch, countdown)
+            await countdown.done
+            seconds, cpu = watch.stop()
+            countdown.check()
+    finally:
+        await delete_stream(host, port, stream)
+    return Result(OURS, mode, seconds, count, mode, cpu_seconds=cpu)
+
+
+async def delete_stream(host: str, port: int, stream: str) -> None:
+    """With a connection of its own, after the measured producer is closed."""
+    async with Producer(host, port) as admin:
+        await admin.delete_stream(stream, missing_ok=True)
+
+
+def measure_ours(host: str, port: int, count: int, batch: int, timeout: float) -> list[Result]:
+    results = []
+    for mode in our_modes(batch):
+        print(f"# ours: {mode}", file=sys.stderr, flush=True)
+        gc.collect()
+        measurement = publish_ours(host, port, count, batch, mode)
+        try:
+            results.append(asyncio.run(_bounded(measurement, timeout)))
+        except Exception as exc:
+            results.append(Result.failed(OURS, mode, count, mode, repr(exc)[:200]))
+    return results
+
+
+async def _bounded(measurement: Awaitable[Result], timeout: float) -> Result:
+    return await asyncio.wait_for(measurement, timeout)
+
+
+def measure_peers(args: list[str], batch: int, count: int, timeout: float) -> list[Result]:
+    rstream_rows = [
+        ("rstream 1.1.1", f"AMQP send_batch({batch})", f"AMQP send_batch({batch})"),
+        ("rstream 1.1.1", "AMQP send", "AMQP send"),
+        ("rstream 1.1.1", f"binary send_batch({batch})", f"binary send_batch({batch})"),
+    ]
+    rbfly_rows = [("rbfly", "PublisherBatchFast,", f"AMQP send_batch({batch})")]
+    return [
+        *run_script(PEER_PYTHON, PEERS_DIR / "rstream_publish.py", args, 3 * timeout,
+                    rstream_rows, count),
+        *run_script(PEER_PYTHON, PEERS_DIR / "rbfly_publish.py", args, 3 * timeout,
+                    rbfly_rows, count),
+    ]
+
+
+def measure_raw(args: list[str], batch: int, count: int, timeout: float) -> list[Result]:
+    rows = [("raw asyncio socket", f"pre-encoded AMQP frames of {batch}",
+             f"AMQP send_batch({batch})")]
+    return run_script(OUR_PYTHON, BENCH_DIR / "raw_ceiling.py", ["publish", *args], timeout,
+                      rows, count)
+
+
+def profile_ours(host: str, port: int, count: int, batch: int, mode: str) -> None:
+    """Run one of our modes under cProfile and print where the time goes (stderr)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    result = asyncio.run(publish_ours(host, port, count, batch, mode))
+    profiler.disable()
+    print(f"{mode}: {result.rate:,.0f} msg/s under the profiler", file=sys.stderr)
+    stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime")
+    stats.print_stats(25)
+
+
+def main() -> None:
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--only", action="append", choices=["ours", "peers", "raw"],
+                   help="measure only these (repeatable); default: all")
+    p.add_argument("--profile", metavar="MODE", help="profile one of our modes instead")
+    a = p.parse_args()
+    if a.profile:
+        profile_ours(a.host, a.port, a.count, a.batch, a.profile)
+        return
+    only = set(a.only or ["ours", "peers", "raw"])
+    common_args = ["--count", str(a.count), "--batch", str(a.batch), "--host", a.host,
+                   "--port", str(a.port), "--timeout", str(a.timeout)]
+    results: list[Result] = []
+    if "ours" in only:
+        results += measure_ours(a.host, a.port, a.count, a.batch, a.timeout)
+    if "peers" in only:
+        results += measure_peers(common_args, a.batch, a.count, a.timeout)
+    if "raw" in only:
+        results += measure_raw(common_args, a.batch, a.count, a.timeout)
+    print(markdown_table(f"Publish {a.count:,} messages, until all confirmed", results))
+
+
+if __name__ == "__main__":
+    main()

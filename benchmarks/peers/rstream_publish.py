@@ -1,0 +1,82 @@
+"""rstream 1.1.1 (PyPI) publish throughput; run with the peers' venv (.benchvenv).
+
+Same workload and clock as bench_publish.py: a fresh stream per mode, timed from the
+connected producer to the last confirm (counted by the on_publish_confirm callback).
+Prints one JSON line per mode (common.Result).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import _path  # noqa: F401  (puts benchmarks/ on sys.path for `common`)
+from common import Countdown, Result, Stopwatch, body, parser, stream_name
+
+from rstream import AMQPMessage, Producer
+
+CLIENT = "rstream 1.1.1"
+Sender = Callable[[Any, str, int, int, Countdown], Awaitable[None]]
+
+
+def producer(host: str, port: int) -> Any:
+    return Producer(host, port, username="guest", password="guest")
+
+
+async def send_batch_amqp(p: Any, stream: str, count: int, batch: int, done: Countdown) -> None:
+    for start in range(0, count, batch):
+        messages = [AMQPMessage(body=body(i)) for i in range(start, min(start + batch, count))]
+        await p.send_batch(stream, messages, on_publish_confirm=done)
+
+
+async def send_amqp(p: Any, stream: str, count: int, batch: int, done: Countdown) -> None:
+    for i in range(count):
+        await p.send(stream, AMQPMessage(body=body(i)), on_publish_confirm=done)
+
+
+async def send_batch_binary(p: Any, stream: str, count: int, batch: int, done: Countdown) -> None:
+    for start in range(0, count, batch):
+        messages = [body(i) for i in range(start, min(start + batch, count))]
+        await p.send_batch(stream, messages, on_publish_confirm=done)
+
+
+async def measure(host: str, port: int, count: int, batch: int, mode: str, send: Sender) -> Result:
+    stream = stream_name("rstream111-pub")
+    try:
+        async with producer(host, port) as p:
+            await p.create_stream(stream)
+            countdown = Countdown(count)
+            watch = Stopwatch()
+            await send(p, stream, count, batch, countdown)
+            await countdown.done
+            seconds, cpu = watch.stop()
+            countdown.check()
+    finally:
+        async with producer(host, port) as admin:
+            await admin.delete_stream(stream, missing_ok=True)
+    return Result(CLIENT, mode, seconds, count, mode, cpu_seconds=cpu)
+
+
+def main() -> None:
+    a = parser(__doc__.splitlines()[0]).parse_args()
+    modes: dict[str, Sender] = {
+        f"AMQP send_batch({a.batch})": send_batch_amqp,
+        "AMQP send": send_amqp,
+        f"binary send_batch({a.batch})": send_batch_binary,
+    }
+    for mode, send in modes.items():
+        print(f"# rstream 1.1.1: {mode}", file=sys.stderr, flush=True)
+        gc.collect()
+        run = measure(a.host, a.port, a.count, a.batch, mode, send)
+        try:
+            result = asyncio.run(asyncio.wait_for(run, a.timeout))
+        except Exception as exc:
+            result = Result.failed(CLIENT, mode, a.count, mode, repr(exc)[:200])
+        print(result.to_json(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
