@@ -92,6 +92,8 @@ class Publisher:
         self.reference = reference
         self._pool = pool
         self._encode = encode
+        # Without a codec, bytes are stored as they are; a codec (e.g. "amqp") wraps them.
+        self._bytes_as_is = encode is default_encode
         self._filtering = filtering
         self._max_unconfirmed = max_unconfirmed
         self._low_water = max_unconfirmed // 2
@@ -218,7 +220,7 @@ class Publisher:
         self, message: Any, callback: ConfirmCallback | None, filter_value: str | None = None
     ) -> int:
         """Accept one message (after `wait_ready`); returns its publishing id."""
-        data = message if type(message) is bytes else self._encode(message)
+        data = message if type(message) is bytes and self._bytes_as_is else self._encode(message)
         size = len(data) + ENTRY_OVERHEAD
         if self._filtering:
             size += ENTRY_V2_OVERHEAD - ENTRY_OVERHEAD + len(filter_value or "") * 4
@@ -260,7 +262,7 @@ class Publisher:
         """Accept a batch that is compressed and stored as one entry under one id."""
         if self._filtering:
             raise RStreamError("filtering cannot be combined with sub-entry batching")
-        payload = sub_entry_payload([default_encode(m) for m in messages])
+        payload = sub_entry_payload([self._encode(m) for m in messages])
         data = compression.compress(payload)
         entry = _SubEntry(compression.code, len(messages), len(payload), data)
         if len(entry) + ENTRY_OVERHEAD + PUBLISH_HEADER_SIZE > self._frame_max:
@@ -466,7 +468,7 @@ class Publisher:
             try:
                 sequence = await self._attach()
             except StreamDoesNotExist as exc:
-                log.warning("stream %s was deleted; publishing to it ends", self.stream)
+                log.info("stream %s was deleted; publishing to it ends", self.stream)
                 self._failure = exc
                 self.accepting = False
                 self._fail_unconfirmed(Code.STREAM_DOES_NOT_EXIST)

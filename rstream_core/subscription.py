@@ -347,7 +347,8 @@ class Subscription:
 
     def _end(self, error: RStreamError) -> None:
         """The subscription cannot go on (stream deleted, undecodable chunk)."""
-        log.warning("subscription to %s ends: %s", self.stream, error)
+        level = logging.INFO if isinstance(error, StreamDoesNotExist) else logging.WARNING
+        log.log(level, "subscription to %s ends: %s", self.stream, error)
         self.error = error
         self._on_unavailable(self, f"subscription to {self.stream} ended: {error}")
         callbacks.fire(lambda _: self.close(), None)  # not one of our tasks: close cancels those

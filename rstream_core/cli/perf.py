@@ -91,6 +91,9 @@ async def run_perf(args: argparse.Namespace, connection: dict[str, Any]) -> int:
                 else:
                     await producer.send_batch(stream, batch, on_publish_confirm=on_confirm)
                 counters.published += len(batch)
+                # A real application yields now and then; this lets confirms, deliveries and
+                # the reporter run while publishing.
+                await asyncio.sleep(0)
             await wait_until(lambda: counters.confirmed >= counters.published, 30)
             publish_seconds = time.perf_counter() - started
             if not args.no_consumer:
