@@ -12,6 +12,8 @@ class Proxy:
         self.connections = 0
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.Server | None = None
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -28,6 +30,7 @@ class Proxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
@@ -35,6 +38,13 @@ class Proxy:
         finally:
             self._writers.discard(writer)
             writer.close()
+
+    def freeze(self) -> None:
+        """Hold all traffic (both ways) until `thaw()`: a network that stalls."""
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
 
     def cut(self) -> None:
         """Drop every proxied socket at once, as a network failure would."""

@@ -18,9 +18,11 @@ from rstream import (
     amqp_decoder,
 )
 from rstream_core.errors import RStreamError
+from rstream_core.plugins import get_registry
 
 from .conftest import HOST, PORT, wait_for
 from .helpers import read_stream
+from .proxy import Proxy
 
 
 async def test_send_confirms_every_message_once(stream: str) -> None:
@@ -67,9 +69,11 @@ async def test_send_batch_send_wait_and_order_across_modes(stream: str) -> None:
 
 async def test_amqp_codec_wraps_bytes_bodies(stream: str) -> None:
     async with Producer(HOST, PORT, codec="amqp") as producer:
-        await producer.send_wait(stream, AMQPMessage(body=b"typed"))
-    stored = await read_stream(stream, 1, decoder=amqp_decoder)
-    assert stored[0][1].body == b"typed"
+        await producer.send_wait(stream, b"plain bytes")
+        await producer.send_batch(stream, [AMQPMessage(body=b"typed")])
+        await producer.send_sub_entry(stream, [b"in a batch"], CompressionType.Gzip)
+    stored = await read_stream(stream, 3, decoder="amqp")
+    assert [m.body for _, m in stored] == [b"plain bytes", b"typed", b"in a batch"]
 
 
 @pytest.mark.parametrize("compression", list(CompressionType))
@@ -168,3 +172,51 @@ async def test_send_wait_to_a_missing_stream_fails(stream_name: str) -> None:
     async with Producer(HOST, PORT) as producer:
         with pytest.raises(RStreamError):
             await producer.send_wait(stream_name, b"nowhere")
+
+
+class InvalidCompression:
+    """Wire id 7: RabbitMQ 4.3.5+ refuses sub-entries with a compression id above 4."""
+
+    name = "invalid-id-7"
+    code = 7
+
+    def compress(self, data: bytes) -> bytes:
+        return data
+
+    def decompress(self, data: bytes, uncompressed_size: int) -> bytes:
+        return data
+
+
+async def test_refused_message_reports_the_broker_code(stream: str) -> None:
+    registry = get_registry()
+    if "invalid-id-7" not in registry.names("compression"):
+        registry.add_compression("invalid-id-7", 7, InvalidCompression)
+    statuses: list[ConfirmationStatus] = []
+    async with Producer(HOST, PORT) as producer:
+        await producer.send_sub_entry(
+            stream, [b"x"], "invalid-id-7", on_publish_confirm=statuses.append
+        )
+        await producer.send(stream, b"fine", on_publish_confirm=statuses.append)
+        await wait_for(lambda: len(statuses) == 2)
+    refused, fine = sorted(statuses, key=lambda s: s.message_id)
+    assert (refused.is_confirmed, refused.response_code) == (False, 17)
+    assert fine.is_confirmed
+
+
+async def test_confirm_timeout_is_reported_once(stream: str) -> None:
+    proxy = Proxy(HOST, PORT)
+    port = await proxy.start()
+    statuses: list[ConfirmationStatus] = []
+    try:
+        async with Producer(HOST, port, confirm_timeout=0.5, load_balancer_mode=True) as producer:
+            await producer.send_wait(stream, b"before")
+            proxy.freeze()  # the broker's confirms stop arriving
+            await producer.send(stream, b"stalled", on_publish_confirm=statuses.append)
+            await wait_for(lambda: len(statuses) == 1, timeout=5)
+            proxy.thaw()
+            await asyncio.sleep(0.5)  # the late confirm must not call back again
+    finally:
+        await proxy.close()
+    (status,) = statuses
+    assert status.timed_out and not status.is_confirmed
+    assert status.response_code == 10004
