@@ -134,6 +134,8 @@ class Producer(ClientBase):
         """Accept a list of messages and write them at once. Returns their publishing ids."""
         publisher = await self._publisher(stream, publisher_name)
         filtering = self._filter_value_extractor is not None
+        if not filtering and publisher.has_room_for(len(batch)):
+            return publisher.append_batch(batch, on_publish_confirm)  # the hot path
         ids = []
         for message in batch:
             if not publisher.accepting:
