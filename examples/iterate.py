@@ -16,6 +16,7 @@ async def main() -> None:
     count = 0
     async with Consumer(HOST) as consumer:
         async for message, context in consumer.iterate(STREAM, buffer_size=10):
+            assert message.startswith(b"message ")
             count += 1
             if context.offset == 99:
                 break

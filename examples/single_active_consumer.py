@@ -7,7 +7,6 @@ from rstream import (
     Consumer,
     ConsumerOffsetSpecification,
     EventContext,
-    MessageContext,
     OffsetNotFound,
     OffsetSpecification,
     OffsetType,

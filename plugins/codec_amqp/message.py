@@ -1,0 +1,282 @@
+"""AMQPMessage, and the functions that turn it into bytes and back.
+
+The body decides the body sections: ``bytes`` is one data section, `DataSections` several,
+`AmqpSequence` one amqp-sequence section, `SequenceSections` several, and any other value
+(None included) one amqp-value section; `AmqpValue` forces an amqp-value (for a binary value).
+Decoding keeps the body's kind, so a decoded message encodes back to the same sections.
+
+Decoding is lazy where it pays: `amqp_decoder` reads the body and checks the framing of every
+section, but leaves the header, annotations, properties, application properties and footer
+encoded until they are first read. A malformed one then raises `AmqpDecodeError` from the
+attribute; ``decode_amqp(data, lazy=False)`` decodes (and so checks) everything at once. A
+decoded message that nobody changed encodes back to its original bytes, as they were;
+sections never read are copied back as they were too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .constants import SOURCE_SLOT
+from .encoder import ENCODE_ERRORS
+from .errors import AmqpDecodeError, AmqpEncodeError
+from .section_decoder import DECODE_ERRORS, decode_section, scan_message_unchecked
+from .section_encoder import DATA8_PREFIXES, encode_body, encode_sections
+from .sections import Header, Properties
+from .types import AmqpSequence, AmqpValue, DataSections, SequenceSections
+
+__all__ = ["AMQPMessage", "amqp_decoder", "decode_amqp", "encode_amqp"]
+
+_SECTION_NAMES = (
+    "header",
+    "delivery_annotations",
+    "message_annotations",
+    "properties",
+    "application_properties",
+    "footer",
+)
+_DATA8_HEAD = b"\x00\x53\x75\xa0"
+# Bodies that cannot change in place: a decoded message holding one of these can hand out
+# its body and still send its original bytes.
+_IMMUTABLE_BODIES = frozenset({bytes, str, int, float, bool, type(None), AmqpValue})
+_new_object = object.__new__
+
+
+def _unwrap(body: AmqpValue) -> Any:
+    """AmqpValue is only kept where it matters: around bytes (and the list-like bodies)."""
+    kind = type(body.value)
+    if kind in (bytes, bytearray, memoryview, DataSections, AmqpSequence, SequenceSections):
+        return body
+    return body.value
+
+
+class AMQPMessage:
+    """An AMQP 1.0 message; ``bytes(message)`` is its encoding.
+
+    `publishing_id` is not encoded: a producer uses it for deduplication.
+    """
+
+    __slots__ = ("_body", "_raw", "_sections", "publishing_id")
+
+    # _body: the body. _raw: the bytes this message was decoded from while they still encode
+    # it, else None. _sections: None when there is no section but the body, else a list
+    # indexed as constants.SECTION_SLOTS; an item is None, a value, or the (start, end) of
+    # the section in the source bytes (kept at SOURCE_SLOT) while it waits to be decoded.
+    _body: Any
+    _raw: bytes | None
+    _sections: list[Any] | None
+    publishing_id: int | None
+
+    def __init__(
+        self,
+        body: Any = None,
+        *,
+        header: Header | None = None,
+        delivery_annotations: dict[Any, Any] | None = None,
+        message_annotations: dict[Any, Any] | None = None,
+        properties: Properties | None = None,
+        application_properties: dict[str, Any] | None = None,
+        footer: dict[Any, Any] | None = None,
+        publishing_id: int | None = None,
+    ) -> None:
+        self._body = body if type(body) is not AmqpValue else _unwrap(body)
+        self._raw = None
+        if (
+            header is None
+            and delivery_annotations is None
+            and message_annotations is None
+            and properties is None
+            and application_properties is None
+            and footer is None
+        ):
+            self._sections = None
+        else:
+            self._sections = [
+                header,
+                delivery_annotations,
+                message_annotations,
+                properties,
+                application_properties,
+                footer,
+                None,
+            ]
+        self.publishing_id = publishing_id
+
+    # --- sections ---------------------------------------------------------------------------
+
+    def _load(self, slot: int) -> Any:
+        """The section in `slot`, decoded on first use."""
+        sections = self._sections
+        if sections is None:
+            return None
+        value = sections[slot]
+        if type(value) is tuple:  # (start, end) in the source bytes: not decoded yet
+            value = sections[slot] = decode_section(sections[SOURCE_SLOT], value, slot)
+        return value
+
+    def _get(self, slot: int) -> Any:
+        value = self._load(slot)
+        if value is not None:
+            self._raw = None  # the caller may change it in place
+        return value
+
+    def _set(self, slot: int, value: Any) -> None:
+        self._raw = None
+        sections = self._sections
+        if sections is None:
+            if value is None:
+                return
+            sections = self._sections = [None] * 7
+        sections[slot] = value
+
+    @property
+    def body(self) -> Any:
+        body = self._body
+        if self._raw is not None and type(body) not in _IMMUTABLE_BODIES:
+            self._raw = None  # the caller may change it in place
+        return body
+
+    @body.setter
+    def body(self, body: Any) -> None:
+        self._raw = None
+        self._body = body if type(body) is not AmqpValue else _unwrap(body)
+
+    @property
+    def header(self) -> Header | None:
+        value: Header | None = self._get(0)
+        return value
+
+    @header.setter
+    def header(self, value: Header | None) -> None:
+        self._set(0, value)
+
+    @property
+    def delivery_annotations(self) -> dict[Any, Any] | None:
+        value: dict[Any, Any] | None = self._get(1)
+        return value
+
+    @delivery_annotations.setter
+    def delivery_annotations(self, value: dict[Any, Any] | None) -> None:
+        self._set(1, value)
+
+    @property
+    def message_annotations(self) -> dict[Any, Any] | None:
+        value: dict[Any, Any] | None = self._get(2)
+        return value
+
+    @message_annotations.setter
+    def message_annotations(self, value: dict[Any, Any] | None) -> None:
+        self._set(2, value)
+
+    @property
+    def properties(self) -> Properties | None:
+        value: Properties | None = self._get(3)
+        return value
+
+    @properties.setter
+    def properties(self, value: Properties | None) -> None:
+        self._set(3, value)
+
+    @property
+    def application_properties(self) -> dict[str, Any] | None:
+        value: dict[str, Any] | None = self._get(4)
+        return value
+
+    @application_properties.setter
+    def application_properties(self, value: dict[str, Any] | None) -> None:
+        self._set(4, value)
+
+    @property
+    def footer(self) -> dict[Any, Any] | None:
+        value: dict[Any, Any] | None = self._get(5)
+        return value
+
+    @footer.setter
+    def footer(self, value: dict[Any, Any] | None) -> None:
+        self._set(5, value)
+
+    # --- value behaviour --------------------------------------------------------------------
+
+    def _all_sections(self) -> tuple[Any, ...]:
+        return tuple(self._load(slot) for slot in range(6))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not AMQPMessage:
+            return NotImplemented
+        return (
+            self._body == other._body
+            and self.publishing_id == other.publishing_id
+            and self._all_sections() == other._all_sections()
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        fields = [f"body={self._body!r}"]
+        for name, value in zip(_SECTION_NAMES, self._all_sections(), strict=True):
+            if value is not None:
+                fields.append(f"{name}={value!r}")
+        if self.publishing_id is not None:
+            fields.append(f"publishing_id={self.publishing_id!r}")
+        return f"AMQPMessage({', '.join(fields)})"
+
+    def __str__(self) -> str:
+        # What rstream 1.x printed for a message: its body.
+        return str(self._body)
+
+    def __bytes__(self) -> bytes:
+        return encode_amqp(self)
+
+
+def encode_amqp(message: AMQPMessage) -> bytes:
+    """The AMQP 1.0 encoding of `message` (also ``bytes(message)``). Raises AmqpEncodeError."""
+    raw = message._raw
+    if raw is not None:
+        return raw
+    body = message._body
+    sections = message._sections
+    try:
+        if sections is None:
+            if type(body) is bytes and len(body) < 256:
+                return DATA8_PREFIXES[len(body)] + body
+            return encode_body(body)
+        return encode_sections(sections, body)
+    except ENCODE_ERRORS as exc:
+        raise AmqpEncodeError(f"cannot encode the message: {exc}") from exc
+
+
+def amqp_decoder(data: bytes) -> AMQPMessage:
+    """Decode an AMQP 1.0 message (lazily, see the module docstring). Raises AmqpDecodeError."""
+    if type(data) is not bytes:
+        data = bytes(data)
+    size = len(data)
+    # Fast path: a message that is one data section of less than 256 bytes.
+    if size > 4 and data[4] == size - 5 and data[:4] == _DATA8_HEAD:
+        message = _new_object(AMQPMessage)
+        message._body = data[5:]
+        message._raw = data
+        message._sections = None
+        message.publishing_id = None
+        return message
+    try:
+        body, sections = scan_message_unchecked(data)
+    except DECODE_ERRORS as exc:
+        raise AmqpDecodeError(f"malformed AMQP message: {exc}") from exc
+    message = _new_object(AMQPMessage)
+    message._body = body
+    message._raw = data
+    message._sections = sections
+    message.publishing_id = None
+    return message
+
+
+def decode_amqp(data: bytes, *, lazy: bool = True) -> AMQPMessage:
+    """Decode an AMQP 1.0 message; with ``lazy=False`` every section is decoded now."""
+    message = amqp_decoder(data)
+    if not lazy:
+        message._all_sections()
+    return message
+
+
+# bytes(message) is the hot path of a producer: skip the extra call through the method.
+AMQPMessage.__bytes__ = encode_amqp  # type: ignore[method-assign, assignment]
