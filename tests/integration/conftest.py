@@ -10,13 +10,14 @@ import os
 import socket
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from rstream_core.client import Client
 from rstream_core.connection import Connection, ConnectionParams
+from rstream_core.plugins import PluginRegistry, get_registry, reset_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -53,6 +54,13 @@ def broker_ctl(*args: str) -> str:
 def params(**overrides: object) -> ConnectionParams:
     settings: dict[str, object] = {"host": HOST, "port": PORT, **overrides}
     return ConnectionParams(**settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def registry() -> Iterator[PluginRegistry]:
+    """The plugin registry, for a test that adds plugins; rebuilt afterwards."""
+    yield get_registry()
+    reset_registry()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from rstream import Consumer, Producer
 from rstream_core.plugin_api import Address
-from rstream_core.plugins import get_registry
+from rstream_core.plugins import PluginRegistry
 
 from .conftest import HOST, PORT, wait_for
 from .helpers import read_stream
@@ -56,12 +56,10 @@ class PickyBalancer:
 
 
 async def test_wrong_node_is_retried_until_the_wanted_one(
-    stream: str, proxy: tuple[Proxy, int]
+    stream: str, proxy: tuple[Proxy, int], registry: PluginRegistry
 ) -> None:
     balancer, port = proxy
-    registry = get_registry()
-    if "picky" not in registry.names("load_balancer"):
-        registry.add_load_balancer("picky", PickyBalancer)
+    registry.add_load_balancer("picky", PickyBalancer)
     async with Producer(HOST, port, load_balancer="picky") as producer:
         await producer.send_wait(stream, b"after two refusals")
     assert PickyBalancer.refused == 2

@@ -18,7 +18,7 @@ from rstream import (
     amqp_decoder,
 )
 from rstream_core.errors import RStreamError
-from rstream_core.plugins import get_registry
+from rstream_core.plugins import PluginRegistry
 
 from .conftest import HOST, PORT, wait_for
 from .helpers import read_stream
@@ -187,10 +187,10 @@ class InvalidCompression:
         return data
 
 
-async def test_refused_message_reports_the_broker_code(stream: str) -> None:
-    registry = get_registry()
-    if "invalid-id-7" not in registry.names("compression"):
-        registry.add_compression("invalid-id-7", 7, InvalidCompression)
+async def test_refused_message_reports_the_broker_code(
+    stream: str, registry: PluginRegistry
+) -> None:
+    registry.add_compression("invalid-id-7", 7, InvalidCompression)
     statuses: list[ConfirmationStatus] = []
     async with Producer(HOST, PORT) as producer:
         await producer.send_sub_entry(
