@@ -24,7 +24,13 @@ def fire(callback: Callable[[Any], Any], argument: Any) -> None:
     except Exception:
         log.exception("callback %r failed", callback)
         return
-    if result is not None and inspect.isawaitable(result):
+    if result is not None:
+        schedule(result)
+
+
+def schedule(result: Any) -> None:
+    """Run a callback's result as a task when it is awaitable (an async callback)."""
+    if inspect.isawaitable(result):
         task = asyncio.ensure_future(result)
         _background.add(task)
         task.add_done_callback(_done)

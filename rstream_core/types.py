@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from rstream_core.protocol.constants import OffsetType
 
@@ -53,9 +53,12 @@ class RouteType(enum.Enum):
     Key = "key"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ConfirmationStatus:
-    """What `on_publish_confirm` is told, exactly once per message."""
+class ConfirmationStatus(NamedTuple):
+    """What `on_publish_confirm` is told, exactly once per message.
+
+    A named tuple: one is made per confirmed message, and tuples are the cheapest
+    immutable objects Python builds.
+    """
 
     message_id: int
     is_confirmed: bool = True
