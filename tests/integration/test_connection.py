@@ -45,9 +45,15 @@ async def test_connection_name_is_sent() -> None:
         await connection.close()
 
 
-async def test_anonymous_mechanism() -> None:
-    connection = await Connection.open(params(sasl_mechanism="ANONYMOUS", password="unused"))
+@pytest.mark.parametrize("mechanism", ["ANONYMOUS", "AMQPLAIN", "amqplain"])
+async def test_other_mechanisms_the_broker_offers(mechanism: str) -> None:
+    connection = await Connection.open(params(sasl_mechanism=mechanism))
     await connection.close()
+
+
+async def test_amqplain_with_a_wrong_password() -> None:
+    with pytest.raises(AuthenticationFailure):
+        await Connection.open(params(sasl_mechanism="AMQPLAIN", password="wrong"))
 
 
 async def test_wrong_password_is_a_clear_authentication_error() -> None:

@@ -51,13 +51,13 @@ def test_anonymous_sends_a_null_payload() -> None:
     assert mechanism("ANONYMOUS").initial_response("user", SECRET) is None
 
 
-@pytest.mark.parametrize("name", ["PLAIN", "EXTERNAL", "ANONYMOUS"])
+@pytest.mark.parametrize("name", ["PLAIN", "EXTERNAL", "ANONYMOUS", "AMQPLAIN"])
 def test_a_challenge_is_a_protocol_error(name: str) -> None:
     with pytest.raises(ProtocolError, match=name):
         mechanism(name).respond(b"challenge")
 
 
-@pytest.mark.parametrize("name", ["PLAIN", "EXTERNAL", "ANONYMOUS"])
+@pytest.mark.parametrize("name", ["PLAIN", "EXTERNAL", "ANONYMOUS", "AMQPLAIN"])
 def test_mechanisms_keep_no_credentials(name: str) -> None:
     chosen = mechanism(name)
     chosen.initial_response("user", SECRET)
@@ -65,3 +65,10 @@ def test_mechanisms_keep_no_credentials(name: str) -> None:
     assert SECRET not in repr(chosen)
     assert SECRET not in repr(vars(chosen))
     assert isinstance(chosen, SaslMechanism)
+
+
+def test_amqplain_payload_is_a_field_table_without_its_outer_length() -> None:
+    # protocol.md 8: 05"LOGIN" 'S' u32len "user" 08"PASSWORD" 'S' u32len "pass"
+    assert mechanism("AMQPLAIN").initial_response("guest", "pw") == (
+        b"\x05LOGINS\x00\x00\x00\x05guest" b"\x08PASSWORDS\x00\x00\x00\x02pw"
+    )

@@ -84,7 +84,7 @@ def isolated(*plugins: object) -> PluginRegistry:
 def test_builtin_plugins_are_loaded_from_entry_points() -> None:
     registry = get_registry()
     assert registry.names("compression") == ["gzip", "lz4", "none", "snappy", "zstd"]
-    assert registry.names("sasl") == ["ANONYMOUS", "EXTERNAL", "PLAIN"]
+    assert registry.names("sasl") == ["AMQPLAIN", "ANONYMOUS", "EXTERNAL", "PLAIN"]
     assert registry.names("load_balancer") == ["direct", "load-balancer"]
     assert not set(MY_PLUGINS) & set(registry.load_errors)
 
@@ -162,7 +162,7 @@ def test_unknown_name_lists_what_is_available() -> None:
         get_registry().compression("brotli")
     assert str(caught.value) == "no compression 'brotli'; available: gzip, lz4, none, snappy, zstd"
     assert isinstance(caught.value, LookupError)
-    with pytest.raises(UnknownPluginError, match=r"available: ANONYMOUS, EXTERNAL, PLAIN$"):
+    with pytest.raises(UnknownPluginError, match=r"available: AMQPLAIN, ANONYMOUS, EXTERNAL, PLAIN$"):
         get_registry().sasl("SCRAM-SHA-256")
     with pytest.raises(UnknownPluginError, match=r"no load balancer 'x'; available: direct"):
         get_registry().load_balancer("x")
@@ -371,7 +371,7 @@ def test_a_hook_that_raises_is_dropped_with_what_it_added() -> None:
 def test_blocked_plugins_are_not_loaded() -> None:
     registry = build_registry(blocked=["compression_lz4", "auth_anonymous"])
     assert registry.names("compression") == ["gzip", "none", "snappy", "zstd"]
-    assert registry.names("sasl") == ["EXTERNAL", "PLAIN"]
+    assert registry.names("sasl") == ["AMQPLAIN", "EXTERNAL", "PLAIN"]
 
 
 @pytest.mark.parametrize("setting", ["1", "true", "yes"])
