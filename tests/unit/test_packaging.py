@@ -10,8 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BUILT_INS = [
     "codec_amqp", "codec_binary", "compression_none", "compression_gzip", "compression_snappy",
-    "compression_lz4", "compression_zstd", "auth_plain", "auth_external", "auth_anonymous", "auth_amqplain",
-    "lb_direct", "lb_advertised",
+    "compression_lz4", "compression_zstd", "auth_plain", "auth_external", "auth_anonymous",
+    "auth_amqplain", "lb_direct", "lb_advertised",
 ]
 
 

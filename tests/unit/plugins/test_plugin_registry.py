@@ -162,7 +162,8 @@ def test_unknown_name_lists_what_is_available() -> None:
         get_registry().compression("brotli")
     assert str(caught.value) == "no compression 'brotli'; available: gzip, lz4, none, snappy, zstd"
     assert isinstance(caught.value, LookupError)
-    with pytest.raises(UnknownPluginError, match=r"available: AMQPLAIN, ANONYMOUS, EXTERNAL, PLAIN$"):
+    available = r"available: AMQPLAIN, ANONYMOUS, EXTERNAL, PLAIN$"
+    with pytest.raises(UnknownPluginError, match=available):
         get_registry().sasl("SCRAM-SHA-256")
     with pytest.raises(UnknownPluginError, match=r"no load balancer 'x'; available: direct"):
         get_registry().load_balancer("x")
