@@ -11,7 +11,7 @@ from rstream_core.errors import *  # noqa: F403  (every typed error is public)
 from rstream_core.errors import __all__ as _error_names
 from rstream_core.flow import CreditAfterProcessing, CreditOnChunkArrival, CreditStrategy
 from rstream_core.plugin_api import ICompressionCodec
-from rstream_core.producer import Producer
+from rstream_core.producer import Producer, register_compression_codec
 from rstream_core.subscription import Tracking
 from rstream_core.superstream import (
     NoRouteError,
@@ -69,6 +69,7 @@ __all__ = [
     "SuperStreamProducer",
     "Tracking",
     "amqp_decoder",
+    "register_compression_codec",
     "hash_partition",
     *_error_names,
 ]

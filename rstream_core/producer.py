@@ -9,6 +9,7 @@ from typing import Any
 
 from rstream_core.base import ClientBase
 from rstream_core.errors import ClientTimeoutError, ServerError
+from rstream_core.plugin_api import CompressionCodec, ICompressionCodec, as_compression_codec
 from rstream_core.plugins import get_registry
 from rstream_core.publisher import ConfirmCallback, Encoder, Publisher, default_encode
 from rstream_core.types import CompressionType, ConfirmationStatus
@@ -181,12 +182,22 @@ class Producer(ClientBase):
         self,
         stream: str,
         sub_entry_messages: Sequence[Any],
-        compression_type: CompressionType | str = CompressionType.No,
+        compression_type: CompressionType | str | ICompressionCodec | CompressionCodec = (
+            CompressionType.No
+        ),
         publisher_name: str | None = None,
         on_publish_confirm: ConfirmCallback | None = None,
     ) -> int:
-        """Compress the messages into one sub-entry batch stored under one publishing id."""
-        compression = get_registry().compression(_compression_key(compression_type))
+        """Compress the messages into one sub-entry batch stored under one publishing id.
+
+        `compression_type` is a `CompressionType`, a plugin name ("zstd"), or a codec object
+        (the seed's `ICompressionCodec`). Consumers find the decompressor by the wire id; to
+        read a custom codec's batches, install it with `register_compression_codec`.
+        """
+        if isinstance(compression_type, str | int):
+            compression = get_registry().compression(_compression_key(compression_type))
+        else:  # a codec object: the seed's ICompressionCodec or a CompressionCodec
+            compression = as_compression_codec(compression_type)
         publisher = await self._publisher(stream, publisher_name)
         await publisher.wait_ready()
         return publisher.append_sub_entry(sub_entry_messages, compression, on_publish_confirm)
@@ -226,6 +237,11 @@ class Producer(ClientBase):
         self._publishers.clear()
         await asyncio.gather(*(p.close(self._close_timeout) for p in publishers))
         await super().close()
+
+
+def register_compression_codec(codec: ICompressionCodec | CompressionCodec) -> None:
+    """Use `codec` for its wire id everywhere from now on (publishing and consuming)."""
+    get_registry().register_compression_codec(codec)
 
 
 def _compression_key(compression: CompressionType | str | int) -> str | int:

@@ -134,3 +134,23 @@ async def test_server_close_is_surfaced_with_its_reason() -> None:
     assert connection.close_error.code == 13
     with pytest.raises(ConnectionClosedError):
         connection.write(b"")
+
+
+async def test_a_silent_broker_is_detected_after_two_heartbeat_intervals() -> None:
+    from .proxy import Proxy
+
+    proxy = Proxy("127.0.0.1", 5552)
+    port = await proxy.start()
+    try:
+        connection = await Connection.open(params(port=port, heartbeat=1))
+        closed: list[Connection] = []
+        connection.add_close_listener(closed.append)
+        proxy.freeze()  # nothing gets through any more, heartbeats included
+        for _ in range(80):
+            if closed:
+                break
+            await asyncio.sleep(0.05)
+        assert closed == [connection]
+        assert connection.close_reason is CloseReason.HEARTBEAT
+    finally:
+        await proxy.close()

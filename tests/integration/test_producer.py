@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from rstream import (
     CompressionType,
     ConfirmationStatus,
     FilterConfiguration,
+    ICompressionCodec,
     MessageTooLargeError,
     Producer,
     RawMessage,
@@ -220,3 +222,42 @@ async def test_confirm_timeout_is_reported_once(stream: str) -> None:
     (status,) = statuses
     assert status.timed_out and not status.is_confirmed
     assert status.response_code == 10004
+
+
+class SeedStyleGzip(ICompressionCodec):
+    """A compression written against the seed's ICompressionCodec (here: gzip, wire id 1)."""
+
+    def __init__(self) -> None:
+        self._data = b""
+        self._uncompressed = 0
+        self._count = 0
+
+    def compress(self, messages: list[Any]) -> None:
+        framed = b"".join(len(bytes(m)).to_bytes(4, "big") + bytes(m) for m in messages)
+        self._data = gzip.compress(framed)
+        self._uncompressed = len(framed)
+        self._count = len(messages)
+
+    def uncompress(self, compressed_data: bytes, uncompressed_data_size: int) -> bytes:
+        return gzip.decompress(compressed_data)
+
+    def compressed_size(self) -> int:
+        return len(self._data)
+
+    def uncompressed_size(self) -> int:
+        return self._uncompressed
+
+    def messages_count(self) -> int:
+        return self._count
+
+    def compression_type(self) -> int:
+        return CompressionType.Gzip
+
+    def data(self) -> bytes:
+        return self._data
+
+
+async def test_seed_style_compression_codec_still_works(stream: str) -> None:
+    async with Producer(HOST, PORT) as producer:
+        await producer.send_sub_entry(stream, [b"one", b"two"], compression_type=SeedStyleGzip())
+    assert [m for _, m in await read_stream(stream, 2)] == [b"one", b"two"]
