@@ -332,9 +332,11 @@ class Connection:
         if not self._writable.is_set():
             waiter = asyncio.ensure_future(self._writable.wait())
             closed = asyncio.ensure_future(self._closed.wait())
-            await asyncio.wait((waiter, closed), return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            closed.cancel()
+            try:
+                await asyncio.wait((waiter, closed), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+                closed.cancel()
             self._check_open()
 
     def _check_open(self) -> None:
@@ -362,6 +364,8 @@ class Connection:
         try:
             self._reader.feed(data)
             for body in self._reader:
+                if self._closing:
+                    return  # after a server Close or an abort, the rest is moot
                 self._dispatch(decode_frame(body))
         except ProtocolError as exc:
             log.warning("closing connection to %s:%s: %s", self.params.host, self.params.port, exc)

@@ -7,7 +7,9 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from rstream_core import callbacks
 from rstream_core.base import ClientBase
+from rstream_core.errors import ResourceClosedError, RStreamError, UnknownSubscriberError
 from rstream_core.flow import CreditAfterProcessing, CreditStrategy
 from rstream_core.plugins import get_registry
 from rstream_core.protocol.constants import OffsetType
@@ -94,6 +96,7 @@ class Consumer(ClientBase):
             callback,
             decoder=_decoder(decoder),
             offset=offset_specification or ConsumerOffsetSpecification(OffsetType.FIRST),
+            explicit_offset=offset_specification is not None,
             credit=credit_strategy or CreditAfterProcessing(initial_credit),
             properties=props,
             name=name,
@@ -105,7 +108,13 @@ class Consumer(ClientBase):
             on_unavailable=self._on_subscription_unavailable,
         )
         self._next_subscriber_id += 1
-        await subscription.start()
+        if self._closed.is_set():
+            raise ResourceClosedError("the consumer is closed")
+        try:
+            await subscription.start()
+        except BaseException:
+            await subscription.close()  # stops a recovery the failed start may have begun
+            raise
         self._subscriptions[subscription.subscriber_id] = subscription
         return subscription.subscriber_id
 
@@ -115,7 +124,7 @@ class Consumer(ClientBase):
     async def unsubscribe(self, subscriber_id: int) -> None:
         subscription = self._subscriptions.pop(subscriber_id, None)
         if subscription is None:
-            raise KeyError(f"no subscriber {subscriber_id}")
+            raise UnknownSubscriberError(f"no subscriber {subscriber_id} on this consumer")
         await subscription.close()
 
     async def iterate(
@@ -129,17 +138,25 @@ class Consumer(ClientBase):
 
         The buffer is bounded: while it is full, no credit goes back to the broker.
         """
-        queue: asyncio.Queue[tuple[Any, MessageContext]] = asyncio.Queue(buffer_size)
+        queue: asyncio.Queue[tuple[Any, MessageContext] | None] = asyncio.Queue(buffer_size)
 
         async def put(message: Any, context: MessageContext) -> None:
             await queue.put((message, context))
 
+        def ended(subscription: Subscription) -> None:
+            # None marks the end; queued after what is already buffered.
+            callbacks.fire(lambda _: queue.put(None), None)
+
         subscriber_id = await self.subscribe(stream, put, **subscribe_options)
+        subscription = self._subscriptions[subscriber_id]
+        subscription.on_end = ended
         try:
-            while True:
-                yield await queue.get()
+            while (item := await queue.get()) is not None:
+                yield item
+            if subscription.error is not None:
+                raise subscription.error
         finally:
-            with contextlib.suppress(KeyError):
+            with contextlib.suppress(UnknownSubscriberError):
                 await self.unsubscribe(subscriber_id)
 
     async def run(self) -> None:
@@ -161,7 +178,17 @@ class Consumer(ClientBase):
                 subscription.reconnect()
 
     def subscription(self, subscriber_id: int) -> Subscription:
-        return self._subscriptions[subscriber_id]
+        try:
+            return self._subscriptions[subscriber_id]
+        except KeyError:
+            raise UnknownSubscriberError(f"no subscriber {subscriber_id}") from None
+
+    def get_stream(self, subscriber_name: str) -> str:
+        """The stream of the subscription with this name (the seed's lookup)."""
+        for subscription in self._subscriptions.values():
+            if subscription.name == subscriber_name:
+                return subscription.stream
+        raise UnknownSubscriberError(f"no subscriber named {subscriber_name!r}")
 
     async def close(self) -> None:
         """Unsubscribe everything (storing tracked offsets) and close. Idempotent."""
@@ -169,7 +196,11 @@ class Consumer(ClientBase):
             return
         subscriptions = list(self._subscriptions.values())
         self._subscriptions.clear()
-        await asyncio.gather(*(s.close() for s in subscriptions), return_exceptions=True)
+        # One by one in this task: close() may be called from inside a callback, whose
+        # worker task must not be cancelled under it.
+        for subscription in subscriptions:
+            with contextlib.suppress(RStreamError):
+                await subscription.close()
         await super().close()
         self._closed.set()
 

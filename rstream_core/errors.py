@@ -28,6 +28,7 @@ __all__ = [
     "ProtocolError",
     "PublisherDoesNotExist",
     "RStreamError",
+    "ResourceClosedError",
     "SaslAuthenticationFailureLoopback",
     "SaslCannotChangeMechanism",
     "SaslCannotChangeUsername",
@@ -42,6 +43,8 @@ __all__ = [
     "SubscriptionIdDoesNotExist",
     "UnknownFrame",
     "UnknownPluginError",
+    "UnknownSubscriberError",
+    "UnsupportedFeatureError",
     "VirtualHostAccessFailure",
 ]
 
@@ -89,6 +92,21 @@ class UnknownPluginError(RStreamError, LookupError):
 
 class ClientTimeoutError(RStreamError, TimeoutError):
     """The client gave up waiting (for a response, a confirm, a connection...)."""
+
+
+class ResourceClosedError(RStreamError):
+    """The producer, consumer or publisher was closed before or during this call."""
+
+
+class UnsupportedFeatureError(RStreamError):
+    """The broker is too old for what was asked (e.g. filtering needs RabbitMQ 3.13)."""
+
+
+class UnknownSubscriberError(RStreamError, KeyError):
+    """No subscription with that id or name on this consumer."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class MessageTooLargeError(RStreamError, ValueError):

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from rstream_core.client import Client, StreamInfo
 from rstream_core.connection import Connection, ConnectionParams
-from rstream_core.errors import ConnectionClosedError, StreamNotAvailable
+from rstream_core.errors import ClientTimeoutError, ConnectionClosedError, StreamNotAvailable
 from rstream_core.plugin_api import Address, LoadBalancer
 from rstream_core.protocol.frames import (
     ConsumerUpdate,
@@ -165,12 +165,14 @@ class ConnectionPool:
         self._locator: Client | None = None
         self._clients: list[PooledClient] = []
         self._lock = asyncio.Lock()
+        self._locator_lock = asyncio.Lock()
 
     async def locator(self) -> Client:
         """A connection for administration and metadata (to the configured address)."""
-        if self._locator is None or not self._locator.connection.is_open:
-            self._locator = Client(await Connection.open(self.params))
-        return self._locator
+        async with self._locator_lock:  # concurrent first calls share one connection
+            if self._locator is None or not self._locator.connection.is_open:
+                self._locator = Client(await Connection.open(self.params))
+            return self._locator
 
     async def stream_info(self, stream: str) -> StreamInfo:
         return await (await self.locator()).stream_info(stream)
@@ -206,11 +208,20 @@ class ConnectionPool:
                     taken = take(client)
                     if taken is not None:
                         return client, taken
-            client = await self._open(nodes[0])
+            client = await self._open_any(nodes)
             self._clients.append(client)
             taken = take(client)
             assert taken is not None  # a fresh connection has every id free
             return client, taken
+
+    async def _open_any(self, nodes: Sequence[Address]) -> PooledClient:
+        """The first of `nodes` (in order of preference) that accepts a connection."""
+        for node in nodes[:-1]:
+            try:
+                return await self._open(node)
+            except (ConnectionClosedError, ClientTimeoutError) as exc:
+                log.info("node %s unreachable (%s); trying the next one", node, exc)
+        return await self._open(nodes[-1])
 
     async def _open(self, node: Address) -> PooledClient:
         """Connect to `node`, retrying while the load balancer lands us elsewhere."""

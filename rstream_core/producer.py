@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from rstream_core.base import ClientBase
-from rstream_core.errors import ClientTimeoutError, ServerError
+from rstream_core.errors import ClientTimeoutError, ResourceClosedError, ServerError
 from rstream_core.plugin_api import CompressionCodec, ICompressionCodec, as_compression_codec
 from rstream_core.plugins import get_registry
 from rstream_core.publisher import ConfirmCallback, Encoder, Publisher, default_encode
-from rstream_core.types import CompressionType, ConfirmationStatus
+from rstream_core.types import PRODUCER_CLOSED_CODE, CompressionType, ConfirmationStatus
 
 FilterValueExtractor = Callable[[Any], "str | Awaitable[str | None] | None"]
 
@@ -58,28 +58,36 @@ class Producer(ClientBase):
         key = (stream, publisher_name)
         publisher = self._publishers.get(key)
         if publisher is not None:
-            return publisher
+            if not publisher.failed:
+                return publisher
+            # Failed for good (e.g. the stream was deleted): a new one may succeed, if the
+            # stream was created again; the old one is dropped either way.
+            del self._publishers[key]
+            await publisher.close()
         if self._closed:
-            raise RuntimeError("the producer is closed")
+            raise ResourceClosedError("the producer is closed")
         starting = self._starting.get(key)
         if starting is not None:
             return await asyncio.shield(starting)
         future: asyncio.Future[Publisher] = asyncio.get_running_loop().create_future()
         self._starting[key] = future
+        publisher = Publisher(
+            self._pool,
+            stream,
+            publisher_name,
+            encode=self._encode,
+            filtering=self._filter_value_extractor is not None,
+            max_unconfirmed=self._max_unconfirmed,
+            confirm_timeout=self._confirm_timeout,
+            recovery=self._recovery,
+            on_unavailable=self._on_publisher_unavailable,
+        )
         try:
-            publisher = Publisher(
-                self._pool,
-                stream,
-                publisher_name,
-                encode=self._encode,
-                filtering=self._filter_value_extractor is not None,
-                max_unconfirmed=self._max_unconfirmed,
-                confirm_timeout=self._confirm_timeout,
-                recovery=self._recovery,
-                on_unavailable=self._on_publisher_unavailable,
-            )
             await publisher.start()
+            if self._closed:  # close() ran while we were starting
+                raise ResourceClosedError("the producer is closed")
         except BaseException as exc:
+            await publisher.close()  # stops a recovery the failed start may have begun
             future.set_exception(exc)
             future.exception()  # mark retrieved: concurrent waiters see it, nobody else must
             raise
@@ -117,7 +125,7 @@ class Producer(ClientBase):
         publisher = self._publishers.get((stream, publisher_name))
         if publisher is not None and publisher.accepting and self._filter_value_extractor is None:
             return publisher.append(message, on_publish_confirm)  # the hot path
-        if publisher is None:
+        if publisher is None or publisher.failed:
             publisher = await self._publisher(stream, publisher_name)
         await publisher.wait_ready()
         if self._filter_value_extractor is None:
@@ -168,12 +176,18 @@ class Producer(ClientBase):
                 future.set_result(status)
 
         publishing_id = await self.send(stream, message, publisher_name, settle)
-        self._publishers[(stream, publisher_name)].flush()
+        publisher = self._publishers.get((stream, publisher_name))
+        if publisher is not None:
+            publisher.flush()
         try:
             status = await asyncio.wait_for(future, timeout)
         except TimeoutError as exc:
             message = f"message {publishing_id} not confirmed in {timeout}s"
             raise ClientTimeoutError(message) from exc
+        if status.timed_out:
+            raise ClientTimeoutError(f"message {publishing_id} not confirmed in time")
+        if status.response_code == PRODUCER_CLOSED_CODE:
+            raise ResourceClosedError(f"the producer closed before message {publishing_id}")
         if not status.is_confirmed:
             raise ServerError.for_code(status.response_code, f"message {publishing_id}")
         return status

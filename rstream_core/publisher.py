@@ -18,12 +18,13 @@ from typing import Any
 
 from rstream_core import callbacks
 from rstream_core.errors import (
-    ClientTimeoutError,
+    AuthenticationError,
     ConnectionClosedError,
     MessageTooLargeError,
+    ResourceClosedError,
     RStreamError,
-    ServerError,
     StreamDoesNotExist,
+    UnsupportedFeatureError,
 )
 from rstream_core.plugin_api import CompressionCodec
 from rstream_core.pool import ConnectionPool, PooledClient
@@ -42,6 +43,7 @@ from rstream_core.protocol.publish import (
 from rstream_core.types import (
     CONFIRM_TIMEOUT_CODE,
     PRODUCER_CLOSED_CODE,
+    PRODUCER_NOT_AVAILABLE_CODE,
     ConfirmationStatus,
     confirmed_status,
 )
@@ -148,12 +150,15 @@ class Publisher:
         client.publishers[publisher_id] = self
         try:
             if self._filtering and not client.supports_filtering:
-                raise RStreamError("this broker does not support filtering (needs 3.13+)")
+                raise UnsupportedFeatureError("filtering needs RabbitMQ 3.13 or newer")
             await client.declare_publisher(publisher_id, self.reference or "", self.stream)
             sequence = 0
             if self.reference:
                 sequence = await client.query_publisher_sequence(self.reference, self.stream)
                 self._next_id = max(self._next_id, sequence + 1)
+            # The connection may have dropped (and detached us) while we were waiting.
+            if not client.connection.is_open or client.publishers.get(publisher_id) is not self:
+                raise ConnectionClosedError("connection lost while declaring the publisher")
         except BaseException:
             await self._pool.release_publisher(client, publisher_id)
             raise
@@ -181,6 +186,11 @@ class Publisher:
                 await client.delete_publisher(self._publisher_id)
             await self._pool.release_publisher(client, self._publisher_id)
         self._ready.set()  # wake anyone waiting so they see the closed state
+
+    @property
+    def failed(self) -> bool:
+        """True once the publisher can no longer publish (stream deleted, recovery off...)."""
+        return self._failure is not None and not self._closed
 
     @property
     def unconfirmed_count(self) -> int:
@@ -215,7 +225,9 @@ class Publisher:
             else:
                 client = self._client
                 if client is not None and not client.connection.writable:
-                    await client.connection.drain()
+                    # A drop while waiting is recovery's business: loop and wait for it.
+                    with contextlib.suppress(ConnectionClosedError):
+                        await client.connection.drain()
                     continue
                 self._update_accepting()
                 return
@@ -224,7 +236,7 @@ class Publisher:
         if self._failure is not None:
             raise self._failure
         if self._closed:
-            raise RStreamError(f"the publisher on {self.stream} is closed")
+            raise ResourceClosedError(f"the publisher on {self.stream} is closed")
 
     def append(
         self, message: Any, callback: ConfirmCallback | None, filter_value: str | None = None
@@ -243,8 +255,10 @@ class Publisher:
         if publishing_id is None:
             publishing_id = self._next_id
             self._next_id = publishing_id + 1
-        elif publishing_id >= self._next_id:
-            self._next_id = publishing_id + 1
+        else:
+            self._check_new_id(publishing_id)
+            if publishing_id >= self._next_id:
+                self._next_id = publishing_id + 1
         self._ids.append(publishing_id)
         self._messages.append(data)
         self._unconfirmed[publishing_id] = data
@@ -283,6 +297,8 @@ class Publisher:
             )
         if explicit_ids:
             accepted = [self._take_id(m) for m in messages]
+            if len(set(accepted)) != len(accepted):
+                raise ValueError("two messages of the batch carry the same publishing id")
         else:
             first = self._next_id
             self._next_id = first + len(encoded)
@@ -314,8 +330,15 @@ class Publisher:
         publishing_id = getattr(message, "publishing_id", None)
         if publishing_id is None:
             publishing_id = self._next_id
+        else:
+            self._check_new_id(publishing_id)
         self._next_id = max(self._next_id, publishing_id + 1)
         return int(publishing_id)
+
+    def _check_new_id(self, publishing_id: int) -> None:
+        # Two messages under one id would get one confirm between them.
+        if publishing_id in self._unconfirmed:
+            raise ValueError(f"publishing id {publishing_id} is already waiting for a confirm")
 
     def append_sub_entry(
         self,
@@ -512,12 +535,13 @@ class Publisher:
             self._after_settle()
 
     def _expire_through(self, last_id: int) -> None:
+        """Expire what is still unconfirmed of the flushes up to the one ending at `last_id`."""
         while self._unconfirmed:
             publishing_id = next(iter(self._unconfirmed))
+            if publishing_id > last_id:
+                return  # written after that flush: not late yet
             status = ConfirmationStatus(publishing_id, False, CONFIRM_TIMEOUT_CODE, True)
             self._settle(publishing_id, status)
-            if publishing_id == last_id:
-                return
 
     # ------------------------------------------------------------ recovery
 
@@ -530,11 +554,18 @@ class Publisher:
         self._on_unavailable(self, reason)
         if self._recovery:
             self.reconnect()
+        else:
+            # The next send starts a new publisher; what was in flight is reported lost.
+            self._failure = ConnectionClosedError(f"{reason} (recovery is off)")
+            self._fail_unconfirmed(PRODUCER_NOT_AVAILABLE_CODE)
+            self._ready.set()  # wake waiting senders so they see the failure
 
     def reconnect(self) -> None:
         """Re-attach in the background and re-send what was not confirmed."""
         if not self._closed and not any(t.get_name() == "recover" for t in self._tasks):
             self.accepting = False
+            if isinstance(self._failure, ConnectionClosedError):
+                self._failure = None  # a manual reconnect after a drop with recovery off
             self._ready.clear()
             self._spawn(self._recover(), name="recover")
 
@@ -545,19 +576,28 @@ class Publisher:
                 sequence = await self._attach()
             except StreamDoesNotExist as exc:
                 log.info("stream %s was deleted; publishing to it ends", self.stream)
-                self._failure = exc
-                self.accepting = False
-                self._fail_unconfirmed(Code.STREAM_DOES_NOT_EXIST)
-                self._ready.set()
+                self._give_up(exc, Code.STREAM_DOES_NOT_EXIST)
                 return
-            except (ConnectionClosedError, ClientTimeoutError, ServerError, OSError) as exc:
-                log.info("publisher on %s: reconnect failed (%s); retry in %.1fs",
-                         self.stream, exc, delay)
+            except (UnsupportedFeatureError, AuthenticationError) as exc:
+                log.warning("publisher on %s cannot reconnect: %s", self.stream, exc)
+                self._give_up(exc, PRODUCER_CLOSED_CODE)
+                return
+            except Exception as exc:  # anything else may pass: retry
+                level = logging.INFO if isinstance(exc, RStreamError | OSError) else logging.WARNING
+                log.log(level, "publisher on %s: reconnect failed (%r); retry in %.1fs",
+                        self.stream, exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_DELAY)
                 continue
             self._resend(sequence)
             return
+
+    def _give_up(self, error: Exception, code: int) -> None:
+        """Recovery cannot succeed: fail what is unconfirmed and every later send."""
+        self._failure = error if isinstance(error, RStreamError) else RStreamError(str(error))
+        self.accepting = False
+        self._fail_unconfirmed(code)
+        self._ready.set()
 
     def _resend(self, sequence: int) -> None:
         """Write every unconfirmed message again, in the original order."""

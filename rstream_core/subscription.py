@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from rstream_core import callbacks
 from rstream_core.errors import (
-    ClientTimeoutError,
+    AuthenticationError,
     ConnectionClosedError,
     MissingDependencyError,
     ProtocolError,
     RStreamError,
-    ServerError,
     StreamDoesNotExist,
     UnknownPluginError,
 )
@@ -33,7 +32,7 @@ from rstream_core.flow import CreditStrategy
 from rstream_core.plugins import get_registry
 from rstream_core.pool import ConnectionPool, PooledClient
 from rstream_core.protocol.chunk import iter_records
-from rstream_core.protocol.constants import Code, OffsetType
+from rstream_core.protocol.constants import Code, Key, OffsetType
 from rstream_core.protocol.frames import (
     ConsumerUpdate,
     ConsumerUpdateResponse,
@@ -79,6 +78,7 @@ class Subscription:
         *,
         decoder: Callable[[bytes], Any] | None,
         offset: ConsumerOffsetSpecification,
+        explicit_offset: bool,
         credit: CreditStrategy,
         properties: dict[str, str],
         name: str | None,
@@ -98,6 +98,7 @@ class Subscription:
         self._is_async = inspect.iscoroutinefunction(callback)
         self._decoder = decoder
         self._offset = offset
+        self._explicit_offset = explicit_offset
         self._credit = credit
         self._properties = properties
         self._update_listener = update_listener
@@ -119,26 +120,46 @@ class Subscription:
         self._last_store = time.monotonic()
         self._closed = False
         self.error: RStreamError | None = None
+        # Called once when the subscription ends (closed, or given up with `error`).
+        self.on_end: Callable[[Subscription], None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Where a resubscription starts when nothing was delivered yet (see start()).
+        self._first_offset = offset
         if offset.offset_type == OffsetType.OFFSET and offset.offset is not None:
             self.last_offset = offset.offset - 1
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        if self._tracking is not None and self.name:
-            stored = await (await self._pool.locator()).query_offset_or_none(
-                self.stream, self.name
-            )
-            if stored is not None:
-                # A named consumer resumes after what it stored (automatic tracking).
-                self._stored_offset = stored
-                self.last_offset = max(self.last_offset, stored)
-                self._offset = ConsumerOffsetSpecification(OffsetType.OFFSET, stored + 1)
+        stored = await self._stored()
+        if stored is not None:
+            # A named consumer resumes after what it stored (automatic tracking).
+            self._stored_offset = stored
+            self.last_offset = max(self.last_offset, stored)
+            self._offset = ConsumerOffsetSpecification(OffsetType.OFFSET, stored + 1)
+        self._first_offset = await self._concrete(self._offset)
         await self._attach(self._offset)
         self._spawn(self._worker())
         if self._tracking is not None and self.name:
             self._spawn(self._tracking_loop())
+
+    async def _stored(self) -> int | None:
+        """The offset stored under this subscription's name, when it tracks offsets."""
+        if self._tracking is None or not self.name:
+            return None
+        locator = await self._pool.locator()
+        return await locator.query_offset_or_none(self.stream, self.name)
+
+    async def _concrete(self, spec: ConsumerOffsetSpecification) -> ConsumerOffsetSpecification:
+        """NEXT and LAST as the offset they mean now (RabbitMQ 4.3+), so that a
+        resubscription before the first delivery misses nothing published meanwhile."""
+        if spec.offset_type not in (OffsetType.NEXT, OffsetType.LAST):
+            return spec
+        locator = await self._pool.locator()
+        if not locator.connection.supports(Key.RESOLVE_OFFSET_SPEC):
+            return spec
+        offset = await locator.resolve_offset_spec(self.stream, spec.offset_type)
+        return ConsumerOffsetSpecification(OffsetType.OFFSET, offset)
 
     async def _attach(self, offset: ConsumerOffsetSpecification) -> None:
         client, wire_id = await self._pool.for_subscription(self.stream)
@@ -155,6 +176,9 @@ class Subscription:
                 self._credit.initial_credit,
                 self._properties,
             )
+            # The connection may have dropped (and detached us) while we were waiting.
+            if not client.connection.is_open or client.subscriptions.get(wire_id) is not self:
+                raise ConnectionClosedError("connection lost while subscribing")
         except BaseException:
             self._client = None
             await self._pool.release_subscription(client, wire_id)
@@ -164,9 +188,13 @@ class Subscription:
         if self._closed:
             return
         self._closed = True
+        current = asyncio.current_task()
         for task in self._tasks:
-            task.cancel()
+            if task is not current:  # close() may run inside the callback (the worker)
+                task.cancel()
         self._store_tracked_offset()
+        if self.on_end is not None:
+            self.on_end(self)
         client, self._client = self._client, None
         if client is not None and client.connection.is_open:
             with contextlib.suppress(RStreamError):
@@ -217,19 +245,20 @@ class Subscription:
         is_async = self._is_async
         for record in records:
             if offset > last and self._active:
-                message = decoder(record) if decoder is not None else record
-                if predicate is None or predicate(message):
-                    context = MessageContext(
-                        self.consumer, self.stream, self.subscriber_id, self.name, offset,
-                        header.timestamp,
-                    )
-                    try:
+                # A bad message, filter or callback costs that message, not the subscription.
+                try:
+                    message = decoder(record) if decoder is not None else record
+                    if predicate is None or predicate(message):
+                        context = MessageContext(
+                            self.consumer, self.stream, self.subscriber_id, self.name, offset,
+                            header.timestamp,
+                        )
                         if is_async:
                             await callback(message, context)
                         else:
                             callback(message, context)
-                    except Exception:
-                        log.exception("consumer callback failed at offset %d", offset)
+                except Exception:
+                    log.exception("message at offset %d of %s failed", offset, self.stream)
                 last = self.last_offset = offset
             offset += 1
         self._since_store += len(records)
@@ -269,26 +298,20 @@ class Subscription:
 
     async def _answer_consumer_update(self, frame: ConsumerUpdate) -> None:
         client = self._client  # the connection the request came on
-        if frame.active:
-            spec = await self._activation_offset()
-        else:
+        if not frame.active:
             self._active = False
             self._store_tracked_offset()
-            spec = ConsumerOffsetSpecification(OffsetType.NONE)
-        if self._update_listener is not None:
-            context = EventContext(
-                self.consumer, self.stream, self.subscriber_id, self.name, self.name
-            )
-            answer = await callbacks.call(self._update_listener, frame.active, context)
-            if answer is not None:
-                spec = answer
+        spec = await self._consumer_update_spec(frame.active)
         if frame.active:
             self._chunks.clear()
             self._active = True
             if spec.offset_type == OffsetType.OFFSET and spec.offset is not None:
                 self.last_offset = spec.offset - 1
+            elif spec.offset_type != OffsetType.NONE:
+                self.last_offset = -1  # FIRST, LAST, NEXT, TIMESTAMP: deliver what comes
         if client is None or not client.connection.is_open:
             return
+        # Always answered: the broker holds the whole group until it hears back.
         with contextlib.suppress(RStreamError):
             client.connection.send(
                 ConsumerUpdateResponse(
@@ -299,17 +322,37 @@ class Subscription:
                 )
             )
 
+    async def _consumer_update_spec(self, active: bool) -> ConsumerOffsetSpecification:
+        """The listener's answer, else the default; a failing listener gets the default."""
+        none = ConsumerOffsetSpecification(OffsetType.NONE)
+        try:
+            default = await self._activation_offset() if active else none
+        except RStreamError as exc:
+            log.warning("cannot read the stored offset of %s: %s", self.name, exc)
+            default = self._offset if active else none
+        if self._update_listener is None:
+            return default
+        context = EventContext(self.consumer, self.stream, self.subscriber_id, self.name, self.name)
+        try:
+            answer = await callbacks.call(self._update_listener, active, context)
+        except Exception:
+            log.exception("consumer_update_listener failed; using the default offset")
+            return default
+        return answer if answer is not None else default
+
     async def _activation_offset(self) -> ConsumerOffsetSpecification:
-        """Default on activation: after the stored offset of this name, else the initial spec."""
+        """Default on activation: after the stored offset of this name, after the last
+        message handed over, else the subscribe spec when one was given, else NEXT."""
         if self.name:
-            stored = await (await self._pool.locator()).query_offset_or_none(
-                self.stream, self.name
-            )
+            locator = await self._pool.locator()
+            stored = await locator.query_offset_or_none(self.stream, self.name)
             if stored is not None:
                 return ConsumerOffsetSpecification(OffsetType.OFFSET, stored + 1)
         if self.last_offset >= 0:
             return ConsumerOffsetSpecification(OffsetType.OFFSET, self.last_offset + 1)
-        return self._offset
+        if self._explicit_offset:
+            return self._offset
+        return ConsumerOffsetSpecification(OffsetType.NEXT)
 
     # ------------------------------------------------------------ recovery
 
@@ -325,23 +368,29 @@ class Subscription:
         if not self._closed and not any(t.get_name() == "recover" for t in self._tasks):
             self._spawn(self._recover(), name="recover")
 
-    def _resume_offset(self) -> ConsumerOffsetSpecification:
-        if self.last_offset < 0:
-            return self._offset
-        return ConsumerOffsetSpecification(OffsetType.OFFSET, self.last_offset + 1)
+    async def _resume_offset(self) -> ConsumerOffsetSpecification:
+        """After the last message handed over or the stored offset, whichever is later."""
+        after = max(self.last_offset, await self._stored() or -1)
+        if after < 0:
+            return self._first_offset
+        return ConsumerOffsetSpecification(OffsetType.OFFSET, after + 1)
 
     async def _recover(self) -> None:
         delay = RETRY_FIRST_DELAY
         while not self._closed:
             try:
-                await self._attach(self._resume_offset())
+                await self._attach(await self._resume_offset())
                 return
             except StreamDoesNotExist as exc:
                 self._end(exc)
                 return
-            except (ConnectionClosedError, ClientTimeoutError, ServerError, OSError) as exc:
-                log.info("subscription to %s: resubscribe failed (%s); retry in %.1fs",
-                         self.stream, exc, delay)
+            except AuthenticationError as exc:
+                self._end(exc)
+                return
+            except Exception as exc:  # anything else may pass: retry
+                level = logging.INFO if isinstance(exc, RStreamError | OSError) else logging.WARNING
+                log.log(level, "subscription to %s: resubscribe failed (%r); retry in %.1fs",
+                        self.stream, exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_DELAY)
 

@@ -111,6 +111,25 @@ class SuperStreamProducer:
         for stream in targets:
             await self._producer.send(stream, message, publisher_name, on_publish_confirm)
 
+    async def send_wait(
+        self,
+        message: Any,
+        publisher_name: str | None = None,
+        timeout: float | None = 5.0,
+    ) -> None:
+        """Send and return once every partition the message goes to confirmed it."""
+        targets = await self.route(message)
+        if not targets:
+            raise NoRouteError(f"no partition of {self.super_stream} for this message")
+        for stream in targets:
+            await self._producer.send_wait(stream, message, publisher_name, timeout)
+
+    async def reconnect_stream(self, stream: str) -> None:
+        await self._producer.reconnect_stream(stream)
+
+    async def flush(self, timeout: float | None = None) -> None:
+        await self._producer.flush(timeout)
+
     async def send_batch(
         self,
         batch: Sequence[Any],
@@ -149,7 +168,7 @@ class SuperStreamConsumer:
         self.super_stream = super_stream
         self._creation = super_stream_creation_option
         self._consumer = Consumer(host, port, **consumer_options)
-        self._subscribers: dict[str, int] = {}
+        self._subscribers: list[int] = []
 
     @property
     def consumer(self) -> Consumer:
@@ -174,16 +193,22 @@ class SuperStreamConsumer:
         single_active = props.get("single-active-consumer") in ("true", True)
         if single_active:
             props["super-stream"] = self.super_stream
+        subscribed: dict[str, int] = {}
         for stream in await self._consumer.partitions(self.super_stream):
-            self._subscribers[stream] = await self._consumer.subscribe(
+            subscribed[stream] = await self._consumer.subscribe(
                 stream, callback, properties=props, **subscribe_options
             )
-        return dict(self._subscribers)
+            self._subscribers.append(subscribed[stream])
+        return subscribed
 
     async def unsubscribe(self) -> None:
-        for subscriber_id in self._subscribers.values():
+        """End every subscription this object made."""
+        for subscriber_id in self._subscribers:
             await self._consumer.unsubscribe(subscriber_id)
         self._subscribers.clear()
+
+    async def reconnect_stream(self, stream: str) -> None:
+        await self._consumer.reconnect_stream(stream)
 
     async def run(self) -> None:
         await self._consumer.run()

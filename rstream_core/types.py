@@ -78,6 +78,7 @@ confirmed_status: Callable[[tuple[int, bool, int, bool]], ConfirmationStatus] = 
 # Client-side codes, as the Java client numbers them; they never appear on the wire.
 CONFIRM_TIMEOUT_CODE = 10004
 PRODUCER_CLOSED_CODE = 10003
+PRODUCER_NOT_AVAILABLE_CODE = 10002  # the connection dropped and recovery is off
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -147,11 +147,11 @@ class SaslHandshake:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SaslAuthenticate:
-    """`data` None is sent as length -1 (null)."""
+    """`data` None is sent as length -1 (null). It may hold a password: never in the repr."""
 
     correlation_id: int
     mechanism: str
-    data: bytes | None
+    data: bytes | None = field(repr=False)
 
     def __post_init__(self) -> None:
         check_request(self.correlation_id)

@@ -1,0 +1,125 @@
+"""Super streams end to end: routing like the Java client, consuming every partition."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from rstream import (
+    AMQPMessage,
+    ConsumerOffsetSpecification,
+    MessageContext,
+    NoRouteError,
+    OffsetType,
+    Properties,
+    RouteType,
+    SuperStreamConsumer,
+    SuperStreamCreationOption,
+    SuperStreamProducer,
+    amqp_decoder,
+    hash_partition,
+)
+from rstream_core.client import Client
+
+from .conftest import HOST, PORT, wait_for
+
+
+@pytest.fixture
+async def super_stream(client: Client) -> AsyncIterator[str]:
+    name = f"super-{uuid.uuid4().hex[:8]}"
+    await client.create_super_stream(name, SuperStreamCreationOption(n_partitions=3))
+    yield name
+    await client.delete_super_stream(name, missing_ok=True)
+
+
+def key_of(message: AMQPMessage) -> str:
+    return str(message.properties.message_id)
+
+
+async def consume_all(super_stream: str, expected: int) -> dict[str, list[str]]:
+    seen: dict[str, list[str]] = {}
+
+    def on_message(message: AMQPMessage, context: MessageContext) -> None:
+        seen.setdefault(context.stream, []).append(key_of(message))
+
+    async with SuperStreamConsumer(HOST, PORT, super_stream=super_stream) as consumer:
+        await consumer.subscribe(on_message, decoder=amqp_decoder)
+        await wait_for(lambda: sum(map(len, seen.values())) >= expected)
+    return seen
+
+
+async def test_hash_routing_sends_each_key_where_the_java_client_would(super_stream: str) -> None:
+    keys = [f"customer-{i}" for i in range(30)]
+    async with SuperStreamProducer(
+        HOST, PORT, super_stream=super_stream, routing_extractor=key_of
+    ) as producer:
+        partitions = await producer.partitions()
+        for key in keys:
+            await producer.send(AMQPMessage(body=b"x", properties=Properties(message_id=key)))
+    seen = await consume_all(super_stream, len(keys))
+    for stream, stream_keys in seen.items():
+        assert all(hash_partition(key, partitions) == stream for key in stream_keys)
+    assert sorted(k for ks in seen.values() for k in ks) == sorted(keys)
+
+
+async def test_key_routing_asks_the_broker(super_stream: str) -> None:
+    async def binding_key(message: AMQPMessage) -> str:
+        return key_of(message)
+
+    async with SuperStreamProducer(
+        HOST, PORT, super_stream=super_stream, routing=RouteType.Key,
+        routing_extractor=binding_key,
+    ) as producer:
+        for key in ("0", "2", "2"):
+            await producer.send_wait(AMQPMessage(body=b"x", properties=Properties(message_id=key)))
+        with pytest.raises(NoRouteError):
+            await producer.send(AMQPMessage(body=b"x", properties=Properties(message_id="9")))
+    seen = await consume_all(super_stream, 3)
+    assert seen == {f"{super_stream}-0": ["0"], f"{super_stream}-2": ["2", "2"]}
+
+
+async def test_custom_routing(super_stream: str) -> None:
+    def everywhere(message: Any, partitions: list[str]) -> list[str]:
+        return partitions
+
+    async with SuperStreamProducer(HOST, PORT, super_stream=super_stream,
+                                   routing=everywhere) as producer:
+        await producer.send(AMQPMessage(body=b"x", properties=Properties(message_id="all")))
+    seen = await consume_all(super_stream, 3)
+    assert len(seen) == 3
+
+
+async def test_creation_option_and_single_active_consumer(client: Client) -> None:
+    name = f"super-{uuid.uuid4().hex[:8]}"
+    option = SuperStreamCreationOption(n_partitions=2)
+    got: dict[str, list[str]] = {"a": [], "b": []}
+    sac = {"single-active-consumer": True, "name": "billing"}
+    first_offset = ConsumerOffsetSpecification(OffsetType.FIRST)
+    first = SuperStreamConsumer(HOST, PORT, super_stream=name, super_stream_creation_option=option)
+    second = SuperStreamConsumer(HOST, PORT, super_stream=name)
+    try:
+        await first.start()  # creates the super stream
+        await second.start()
+        await first.subscribe(lambda m, c: got["a"].append(c.stream), properties=sac,
+                              offset_specification=first_offset)
+        await second.subscribe(lambda m, c: got["b"].append(c.stream), properties=sac,
+                               offset_specification=first_offset)
+        await asyncio.sleep(0.5)  # the broker gives each partition to one member
+        async with SuperStreamProducer(HOST, PORT, super_stream=name,
+                                       routing_extractor=key_of) as producer:
+            for i in range(20):
+                await producer.send(AMQPMessage(body=b"x", properties=Properties(message_id=i)))
+        await wait_for(lambda: len(got["a"]) + len(got["b"]) == 20)
+        await asyncio.sleep(0.3)
+        # Each partition has exactly one active consumer, and both consumers have one.
+        assert set(got["a"]) and set(got["b"])
+        assert not set(got["a"]) & set(got["b"])
+        assert len(got["a"]) + len(got["b"]) == 20
+    finally:
+        await first.close()
+        await second.close()
+        await client.delete_super_stream(name, missing_ok=True)
