@@ -200,8 +200,12 @@ async def test_refused_message_reports_the_broker_code(
         )
         await producer.send(stream, b"fine", on_publish_confirm=statuses.append)
         await wait_for(lambda: len(statuses) == 2)
+        server = (await producer._admin()).connection.server_version
     refused, fine = sorted(statuses, key=lambda s: s.message_id)
-    assert (refused.is_confirmed, refused.response_code) == (False, 17)
+    if server >= (4, 3, 5):
+        assert (refused.is_confirmed, refused.response_code) == (False, 17)
+    else:  # older brokers store sub-entries without looking at them (protocol.md 2.1)
+        assert refused.is_confirmed
     assert fine.is_confirmed
 
 
