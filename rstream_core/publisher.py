@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import operator
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -52,6 +53,8 @@ log = logging.getLogger("rstream.producer")
 
 ConfirmCallback = Callable[[ConfirmationStatus], Any]
 Encoder = Callable[[Any], bytes]
+
+_PUBLISHING_ID = operator.attrgetter("publishing_id")
 
 # A buffered batch is written once it holds this many bytes even if the caller never yields:
 # frames far below frame_max keep the broker working while the next batch is built.
@@ -323,8 +326,11 @@ class Publisher:
             encoded = [m if type(m) is bytes else bytes(m) for m in messages]
         else:
             encoded = list(map(self._encode, messages))
-        explicit = any(getattr(m, "publishing_id", None) is not None for m in messages)
-        return encoded, explicit
+        try:  # one C-level pass when every message has the attribute (AMQPMessage, RawMessage)
+            ids = list(map(_PUBLISHING_ID, messages))
+        except AttributeError:
+            ids = [getattr(m, "publishing_id", None) for m in messages]
+        return encoded, ids.count(None) != len(ids)
 
     def _take_id(self, message: Any) -> int:
         publishing_id = getattr(message, "publishing_id", None)
