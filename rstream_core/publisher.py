@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import operator
 import time
@@ -17,7 +18,6 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rstream_core import callbacks
 from rstream_core.errors import (
     AuthenticationError,
     ConnectionClosedError,
@@ -135,6 +135,7 @@ class Publisher:
         self._unconfirmed: dict[int, bytes | _SubEntry] = {}
         self._filter_values: dict[int, str | None] = {}
         self._callbacks: dict[int, ConfirmCallback] = {}
+        self._busy_callbacks = 0  # async confirm callbacks still running
         self._flushes: deque[tuple[float, int]] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -201,7 +202,8 @@ class Publisher:
 
     def has_room_for(self, count: int) -> bool:
         """True when `count` messages can be appended now without waiting."""
-        return self.accepting and len(self._unconfirmed) + count <= self._max_unconfirmed
+        in_flight = len(self._unconfirmed) + self._busy_callbacks
+        return self.accepting and in_flight + count <= self._max_unconfirmed
 
     def _update_accepting(self) -> None:
         client = self._client
@@ -209,7 +211,7 @@ class Publisher:
             self._ready.is_set()
             and not self._closed
             and self._failure is None
-            and len(self._unconfirmed) < self._max_unconfirmed
+            and len(self._unconfirmed) + self._busy_callbacks < self._max_unconfirmed
             and client is not None
             and client.connection.writable
         )
@@ -222,7 +224,7 @@ class Publisher:
             self._check_usable()
             if not self._ready.is_set():
                 await self._ready.wait()
-            elif len(self._unconfirmed) >= self._max_unconfirmed:
+            elif len(self._unconfirmed) + self._busy_callbacks >= self._max_unconfirmed:
                 self._has_space.clear()
                 await self._has_space.wait()
             else:
@@ -270,7 +272,7 @@ class Publisher:
             self._filter_values[publishing_id] = filter_value
         if callback is not None:
             self._callbacks[publishing_id] = callback
-        if len(self._unconfirmed) >= self._max_unconfirmed:
+        if len(self._unconfirmed) + self._busy_callbacks >= self._max_unconfirmed:
             self.accepting = False
         self._pending_size += size
         self._schedule_flush()
@@ -312,7 +314,7 @@ class Publisher:
         if callback is not None:
             self._callbacks.update(dict.fromkeys(accepted, callback))
         self._pending_size += sum(map(len, encoded)) + ENTRY_OVERHEAD * len(encoded)
-        if len(self._unconfirmed) >= self._max_unconfirmed:
+        if len(self._unconfirmed) + self._busy_callbacks >= self._max_unconfirmed:
             self.accepting = False
         self._schedule_flush()
         return accepted
@@ -489,7 +491,7 @@ class Publisher:
                             log.exception("on_publish_confirm callback failed")
                             continue
                         if result is not None:
-                            callbacks.schedule(result)
+                            self._track(result)
         else:
             for publishing_id in ids:
                 unconfirmed.pop(publishing_id, None)
@@ -508,10 +510,31 @@ class Publisher:
         self._filter_values.pop(publishing_id, None)
         callback = self._callbacks.pop(publishing_id, None)
         if callback is not None:
-            callbacks.fire(callback, status)
+            try:
+                result = callback(status)
+            except Exception:
+                log.exception("on_publish_confirm callback failed")
+                return
+            if result is not None:
+                self._track(result)
+
+    def _track(self, result: Any) -> None:
+        """Run an async callback's coroutine; it counts against max_unconfirmed until it
+        ends, so slow async callbacks slow the sender down instead of piling up tasks."""
+        if not inspect.isawaitable(result):
+            return
+        self._busy_callbacks += 1
+        task = asyncio.ensure_future(result)
+        task.add_done_callback(self._callback_done)
+
+    def _callback_done(self, task: asyncio.Future[Any]) -> None:
+        self._busy_callbacks -= 1
+        if not task.cancelled() and task.exception() is not None:
+            log.error("on_publish_confirm callback failed", exc_info=task.exception())
+        self._after_settle()
 
     def _after_settle(self) -> None:
-        count = len(self._unconfirmed)
+        count = len(self._unconfirmed) + self._busy_callbacks
         if count <= self._low_water and not self._has_space.is_set():
             self._has_space.set()
             self._update_accepting()

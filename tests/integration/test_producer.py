@@ -265,3 +265,22 @@ async def test_seed_style_compression_codec_still_works(stream: str) -> None:
     async with Producer(HOST, PORT) as producer:
         await producer.send_sub_entry(stream, [b"one", b"two"], compression_type=SeedStyleGzip())
     assert [m for _, m in await read_stream(stream, 2)] == [b"one", b"two"]
+
+
+async def test_slow_async_confirm_callbacks_hold_the_sender_back(stream: str) -> None:
+    running = 0
+    peak = 0
+
+    async def slow(status: ConfirmationStatus) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+
+    async with Producer(HOST, PORT, max_unconfirmed=20) as producer:
+        for i in range(200):
+            await producer.send(stream, b"%d" % i, on_publish_confirm=slow)
+        await producer.flush()
+    assert running == 0
+    assert peak <= 20  # async callbacks count against max_unconfirmed
