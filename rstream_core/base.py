@@ -16,7 +16,29 @@ from rstream_core.protocol.constants import DEFAULT_FRAME_MAX, DEFAULT_HEARTBEAT
 from rstream_core.types import OnClosedErrorInfo, OnCloseHandler, SlasMechanism
 
 
-class ClientBase:
+class AsyncResource:
+    """`async with` support for objects with `start()` and `close()`."""
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+class ClientBase(AsyncResource):
     """Settings and administration common to every public client object."""
 
     def __init__(
@@ -68,18 +90,6 @@ class ClientBase:
 
     async def close(self) -> None:
         await self._pool.close()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def _notify_closed(self, reason: str, streams: list[str]) -> None:
         if self._on_close_handler is not None:

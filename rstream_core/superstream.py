@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import mmh3
 
 from rstream_core.arguments import SuperStreamCreationOption
+from rstream_core.base import AsyncResource
 from rstream_core.consumer import Consumer, MessageCallback
 from rstream_core.errors import RStreamError
 from rstream_core.producer import Producer
@@ -43,7 +43,7 @@ async def _maybe_await(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-class SuperStreamProducer:
+class SuperStreamProducer(AsyncResource):
     """Publishes to the partitions of a super stream, routing each message by its key."""
 
     def __init__(
@@ -142,18 +142,8 @@ class SuperStreamProducer:
     async def close(self) -> None:
         await self._producer.close()
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-
-class SuperStreamConsumer:
+class SuperStreamConsumer(AsyncResource):
     """Consumes every partition of a super stream; `MessageContext.stream` names the partition."""
 
     def __init__(
@@ -221,13 +211,3 @@ class SuperStreamConsumer:
 
     async def close(self) -> None:
         await self._consumer.close()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
