@@ -114,6 +114,9 @@ class Subscription:
         self._generation = 0
         self._chunks: deque[tuple[int, Deliver]] = deque()
         self._wakeup = asyncio.Event()
+        # Clear while the worker hands a chunk's messages over (see _answer_consumer_update).
+        self._between_chunks = asyncio.Event()
+        self._between_chunks.set()
         self.last_offset = -1  # the last offset handed to the application
         self._stored_offset = -1
         self._since_store = 0
@@ -224,11 +227,14 @@ class Subscription:
                 await self._wakeup.wait()
                 continue
             generation, frame = self._chunks.popleft()
+            self._between_chunks.clear()
             try:
                 await self._deliver(frame)
             except (ProtocolError, MissingDependencyError) as exc:
                 self._end(exc)
                 return
+            finally:
+                self._between_chunks.set()
             grant = self._credit.on_chunk_processed(len(self._chunks))
             client = self._client
             if grant and generation == self._generation and client is not None:
@@ -300,6 +306,11 @@ class Subscription:
         client = self._client  # the connection the request came on
         if not frame.active:
             self._active = False
+            # Let the message in the callback finish, so the stored offset covers it and the
+            # next active member does not get it again.
+            # Bounded: the broker gives up on an unanswered update after 60 s.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._between_chunks.wait(), 10)
             self._store_tracked_offset()
         spec = await self._consumer_update_spec(frame.active)
         if frame.active:
