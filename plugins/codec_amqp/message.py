@@ -10,7 +10,8 @@ section, but leaves the header, annotations, properties, application properties 
 encoded until they are first read. A malformed one then raises `AmqpDecodeError` from the
 attribute; ``decode_amqp(data, lazy=False)`` decodes (and so checks) everything at once. A
 decoded message that nobody changed encodes back to its original bytes, as they were;
-sections never read are copied back as they were too.
+sections never read are copied back as they were too. Properties and application properties,
+read by most consumers, have decoders of their own for their usual shapes (`fast_sections`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from typing import Any
 from .constants import SOURCE_SLOT
 from .encoder import ENCODE_ERRORS
 from .errors import AmqpDecodeError, AmqpEncodeError
-from .section_decoder import DECODE_ERRORS, decode_section, scan_message_unchecked
+from .fast_sections import (
+    SECTION_DECODERS,
+    decode_application_properties,
+    decode_properties,
+)
+from .section_decoder import DECODE_ERRORS, scan_message_unchecked
 from .section_encoder import DATA8_PREFIXES, encode_body, encode_sections
 from .sections import Header, Properties
 from .types import AmqpSequence, AmqpValue, DataSections, SequenceSections
@@ -111,7 +117,7 @@ class AMQPMessage:
             return None
         value = sections[slot]
         if type(value) is tuple:  # (start, end) in the source bytes: not decoded yet
-            value = sections[slot] = decode_section(sections[SOURCE_SLOT], value, slot)
+            value = sections[slot] = SECTION_DECODERS[slot](sections[SOURCE_SLOT], value)
         return value
 
     def _get(self, slot: int) -> Any:
@@ -168,10 +174,22 @@ class AMQPMessage:
     def message_annotations(self, value: dict[Any, Any] | None) -> None:
         self._set(2, value)
 
+    # properties and application_properties are what consumers read most: their getters do
+    # what `_get` does, inline, and use the decoders made for their usual shapes.
+
     @property
     def properties(self) -> Properties | None:
-        value: Properties | None = self._get(3)
-        return value
+        sections = self._sections
+        if sections is None:
+            return None
+        value = sections[3]
+        if type(value) is tuple:  # (start, end): not decoded yet
+            value = sections[3] = decode_properties(sections[SOURCE_SLOT], value)
+        elif value is None:
+            return None
+        self._raw = None  # the caller may change it in place
+        result: Properties = value
+        return result
 
     @properties.setter
     def properties(self, value: Properties | None) -> None:
@@ -179,8 +197,17 @@ class AMQPMessage:
 
     @property
     def application_properties(self) -> dict[str, Any] | None:
-        value: dict[str, Any] | None = self._get(4)
-        return value
+        sections = self._sections
+        if sections is None:
+            return None
+        value = sections[4]
+        if type(value) is tuple:  # (start, end): not decoded yet
+            value = sections[4] = decode_application_properties(sections[SOURCE_SLOT], value)
+        elif value is None:
+            return None
+        self._raw = None  # the caller may change it in place
+        result: dict[str, Any] = value
+        return result
 
     @application_properties.setter
     def application_properties(self, value: dict[str, Any] | None) -> None:

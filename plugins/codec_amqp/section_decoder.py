@@ -3,7 +3,8 @@
 `scan_message` reads the body and only checks the framing of the other sections (header,
 annotations, properties, application properties, footer): where each starts and ends, and
 that it holds the right kind of compound. `decode_section` decodes one of them when it is
-first read. Both raise `AmqpDecodeError` only; see `decoder` for the safety rules.
+first read (`fast_sections` reads properties and application properties faster, falling
+back on it). Both raise `AmqpDecodeError` only; see `decoder` for the safety rules.
 
 Sections are accepted in any order and with any descriptor form (smallulong, ulong or
 symbolic); each non-body section at most once; the body as one or more data sections, one or
