@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from rstream_core import callbacks
 from rstream_core.client import Client, StreamInfo
 from rstream_core.connection import Connection, ConnectionParams
 from rstream_core.errors import ClientTimeoutError, ConnectionClosedError, StreamNotAvailable
@@ -64,6 +65,8 @@ class PooledClient(Client):
         self.subscription_ids: set[int] = set()
         self.publishers: dict[int, PublisherUser] = {}
         self.subscriptions: dict[int, SubscriptionUser] = {}
+        # Told when a MetadataUpdate leaves the connection with nobody on it.
+        self.on_idle: Callable[[PooledClient], None] | None = None
         connection.add_listener(PublishConfirm, self._on_confirm)
         connection.add_listener(PublishError, self._on_error)
         connection.add_listener(Deliver, self._on_deliver)
@@ -107,6 +110,8 @@ class PooledClient(Client):
             if user.stream == frame.stream:
                 self._detach(user)
                 user.on_stream_unavailable(f"stream {frame.stream} moved or was deleted")
+        if self.idle and self.on_idle is not None:
+            self.on_idle(self)
 
     def _on_close(self, connection: Connection) -> None:
         error = connection.close_error
@@ -231,7 +236,9 @@ class ConnectionPool:
             connection = await Connection.open(self.params.with_address(address))
             if self.load_balancer.accept(node, connection.advertised):
                 connection.add_close_listener(self._forget)
-                return PooledClient(connection, node, self.max_per_connection)
+                client = PooledClient(connection, node, self.max_per_connection)
+                client.on_idle = self._on_idle
+                return client
             log.debug(
                 "attempt %d reached %s, wanted %s; retrying", attempt, connection.advertised, node
             )
@@ -242,6 +249,9 @@ class ConnectionPool:
             f"could not reach node {node.host}:{node.port} in {self.connect_attempts} attempts",
             code=None,
         )
+
+    def _on_idle(self, client: PooledClient) -> None:
+        callbacks.fire(self._close_if_idle, client)
 
     def _forget(self, connection: Connection) -> None:
         self._clients = [c for c in self._clients if c.connection is not connection]

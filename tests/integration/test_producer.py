@@ -12,6 +12,7 @@ from rstream import (
     AMQPMessage,
     CompressionType,
     ConfirmationStatus,
+    Consumer,
     FilterConfiguration,
     ICompressionCodec,
     MessageTooLargeError,
@@ -284,3 +285,21 @@ async def test_slow_async_confirm_callbacks_hold_the_sender_back(stream: str) ->
         await producer.flush()
     assert running == 0
     assert peak <= 20  # async callbacks count against max_unconfirmed
+
+
+async def test_connections_are_shared_up_to_the_limit(client: Any) -> None:
+    streams = [f"shared-{i}-{id(client)}" for i in range(5)]
+    for name in streams:
+        await client.create_stream(name)
+    try:
+        async with Producer(HOST, PORT, max_per_connection=2) as producer, Consumer(
+            HOST, PORT, max_per_connection=3
+        ) as consumer:
+            for name in streams:
+                await producer.send_wait(name, b"x")
+                await consumer.subscribe(name, lambda m, c: None)
+            assert len(producer._pool._clients) == 3  # 2 + 2 + 1 publishers
+            assert len(consumer._pool._clients) == 2  # 3 + 2 subscriptions
+    finally:
+        for name in streams:
+            await client.delete_stream(name)
