@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypedDict
 
 from rstream_core import callbacks
 from rstream_core.arguments import StreamArguments, SuperStreamCreationOption
@@ -14,6 +14,24 @@ from rstream_core.plugins import get_registry
 from rstream_core.pool import MAX_IDS, ConnectionPool
 from rstream_core.protocol.constants import DEFAULT_FRAME_MAX, DEFAULT_HEARTBEAT
 from rstream_core.types import OnClosedErrorInfo, OnCloseHandler, SlasMechanism
+
+
+class ConnectionSettings(TypedDict, total=False):
+    """The keyword arguments every client object takes (see `ClientBase`)."""
+
+    username: str
+    password: str
+    vhost: str
+    ssl_context: ssl.SSLContext | None
+    frame_max: int
+    heartbeat: int
+    load_balancer_mode: bool
+    load_balancer: str | None
+    max_per_connection: int
+    connection_name: str | None
+    sasl_configuration_mechanism: SlasMechanism | str
+    on_close_handler: OnCloseHandler | None
+    connect_timeout: float
 
 
 class AsyncResource:
@@ -133,3 +151,7 @@ class ClientBase(AsyncResource):
 
     async def partitions(self, super_stream: str) -> list[str]:
         return await (await self._admin()).partitions(super_stream)
+
+    async def route(self, routing_key: str, super_stream: str) -> list[str]:
+        """The partitions the broker routes `routing_key` to (empty: no binding matches)."""
+        return await (await self._admin()).route(routing_key, super_stream)

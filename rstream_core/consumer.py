@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Unpack
 
 from rstream_core import callbacks
-from rstream_core.base import ClientBase
+from rstream_core.base import ClientBase, ConnectionSettings
 from rstream_core.errors import ResourceClosedError, RStreamError, UnknownSubscriberError
 from rstream_core.flow import CreditAfterProcessing, CreditStrategy
 from rstream_core.plugins import get_registry
@@ -42,6 +42,13 @@ def _properties(
     return result
 
 
+class ConsumerSettings(ConnectionSettings, total=False):
+    """Every keyword argument of `Consumer` (for wrappers such as SuperStreamConsumer)."""
+
+    recovery: bool
+    verify_crc: bool
+
+
 class Consumer(ClientBase):
     """Reads streams. Recovery is on by default: a dropped connection or a moved stream
     member resubscribes after the last message handed to the application."""
@@ -53,7 +60,7 @@ class Consumer(ClientBase):
         *,
         recovery: bool = True,
         verify_crc: bool = True,
-        **settings: Any,
+        **settings: Unpack[ConnectionSettings],
     ) -> None:
         super().__init__(host, port, **settings)
         self._recovery = recovery
@@ -81,8 +88,9 @@ class Consumer(ClientBase):
 
         `decoder` turns the stored bytes into messages (`amqp_decoder`, or a codec name such as
         "amqp"); without one the callback gets bytes. A named subscriber (`subscriber_name`, or
-        `name` in `properties`) tracks its offset automatically unless `offset_tracking=False`.
-        Returns the subscriber id.
+        `name` in `properties`) that gives no `offset_specification` tracks its offset
+        automatically and resumes after it; `offset_tracking=True`/`Tracking(...)` forces
+        tracking, `False` turns it off. Returns the subscriber id.
         """
         props = _properties(properties, subscriber_name, filter_input)
         name = subscriber_name or props.get("name")
@@ -102,7 +110,7 @@ class Consumer(ClientBase):
             name=name,
             update_listener=consumer_update_listener,
             predicate=filter_input.predicate if filter_input else None,
-            tracking=_tracking(offset_tracking, name),
+            tracking=_tracking(offset_tracking, name, offset_specification is not None),
             recovery=self._recovery,
             verify_crc=self._verify_crc,
             on_unavailable=self._on_subscription_unavailable,
@@ -121,11 +129,25 @@ class Consumer(ClientBase):
     def _on_subscription_unavailable(self, subscription: Subscription, reason: str) -> None:
         self._notify_closed(reason, [subscription.stream])
 
-    async def unsubscribe(self, subscriber_id: int) -> None:
+    async def unsubscribe(self, subscriber_id: int | str) -> None:
+        """End a subscription, given its id or its name (reference), as in rstream 1.x."""
+        if isinstance(subscriber_id, str):
+            subscriber_id = self._by_reference(subscriber_id).subscriber_id
         subscription = self._subscriptions.pop(subscriber_id, None)
         if subscription is None:
             raise UnknownSubscriberError(f"no subscriber {subscriber_id} on this consumer")
         await subscription.close()
+
+    def _by_reference(self, reference: str) -> Subscription:
+        found = [s for s in self._subscriptions.values() if s.reference == reference]
+        if not found:
+            raise UnknownSubscriberError(f"no subscriber named {reference!r}")
+        if len({s.stream for s in found}) > 1:
+            streams = sorted({s.stream for s in found})
+            raise UnknownSubscriberError(
+                f"{reference!r} names subscriptions on {streams}: use MessageContext.stream"
+            )
+        return found[0]
 
     async def iterate(
         self,
@@ -172,10 +194,13 @@ class Consumer(ClientBase):
         """The stored offset; raises `OffsetNotFound` when none was stored."""
         return await (await self._admin()).query_offset(stream, subscriber_name)
 
-    async def reconnect_stream(self, stream: str) -> None:
+    async def reconnect_stream(self, stream: str, offset: int | None = None) -> None:
+        """Resubscribe the subscriptions of `stream` (the seed's manual recovery), from
+        `offset` when given, else after the last message handed over (or the stored offset
+        of a tracking subscriber, whichever is later). Attached ones are left alone."""
         for subscription in self._subscriptions.values():
             if subscription.stream == stream:
-                subscription.reconnect()
+                subscription.reconnect(offset)
 
     def subscription(self, subscriber_id: int) -> Subscription:
         try:
@@ -184,11 +209,9 @@ class Consumer(ClientBase):
             raise UnknownSubscriberError(f"no subscriber {subscriber_id}") from None
 
     def get_stream(self, subscriber_name: str) -> str:
-        """The stream of the subscription with this name (the seed's lookup)."""
-        for subscription in self._subscriptions.values():
-            if subscription.name == subscriber_name:
-                return subscription.stream
-        raise UnknownSubscriberError(f"no subscriber named {subscriber_name!r}")
+        """The stream of the subscription with this name (the seed's lookup; prefer
+        `MessageContext.stream`, which is never ambiguous)."""
+        return self._by_reference(subscriber_name).stream
 
     async def close(self) -> None:
         """Unsubscribe everything (storing tracked offsets) and close. Idempotent."""
@@ -211,9 +234,13 @@ def _decoder(decoder: Callable[[bytes], Any] | str | None) -> Callable[[bytes], 
     return decoder
 
 
-def _tracking(option: Tracking | bool | None, name: str | None) -> Tracking | None:
+def _tracking(option: Tracking | bool | None, name: str | None, explicit: bool) -> Tracking | None:
+    """Automatic tracking: asked for, or by default for a named subscriber that gave no
+    offset (one that chose its own start manages its offsets itself)."""
     if option is False or not name:
         return None
     if isinstance(option, Tracking):
         return option
-    return Tracking()
+    if option is True or not explicit:
+        return Tracking()
+    return None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Unpack
 
-from rstream_core.base import ClientBase
+from rstream_core.base import ClientBase, ConnectionSettings
 from rstream_core.errors import ClientTimeoutError, ResourceClosedError, ServerError
 from rstream_core.plugin_api import CompressionCodec, ICompressionCodec, as_compression_codec
 from rstream_core.plugins import get_registry
@@ -18,6 +18,17 @@ FilterValueExtractor = Callable[[Any], "str | Awaitable[str | None] | None"]
 
 DEFAULT_MAX_UNCONFIRMED = 10_000
 DEFAULT_CONFIRM_TIMEOUT = 30.0
+
+
+class ProducerSettings(ConnectionSettings, total=False):
+    """Every keyword argument of `Producer` (for wrappers such as SuperStreamProducer)."""
+
+    filter_value_extractor: FilterValueExtractor | None
+    max_unconfirmed: int
+    confirm_timeout: float | None
+    close_timeout: float
+    codec: str | None
+    recovery: bool
 
 
 class Producer(ClientBase):
@@ -37,7 +48,7 @@ class Producer(ClientBase):
         close_timeout: float = 10.0,
         codec: str | None = None,
         recovery: bool = True,
-        **settings: Any,
+        **settings: Unpack[ConnectionSettings],
     ) -> None:
         super().__init__(host, port, **settings)
         if max_unconfirmed < 1:

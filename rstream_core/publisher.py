@@ -591,6 +591,9 @@ class Publisher:
 
     def reconnect(self) -> None:
         """Re-attach in the background and re-send what was not confirmed."""
+        client = self._client
+        if client is not None and client.connection.is_open and self._failure is None:
+            return  # attached: nothing to reconnect
         if not self._closed and not any(t.get_name() == "recover" for t in self._tasks):
             self.accepting = False
             if isinstance(self._failure, ConnectionClosedError):

@@ -93,6 +93,9 @@ class Subscription:
         self.subscriber_id = subscriber_id
         self.stream = stream
         self.name = name
+        # What MessageContext/EventContext call the subscriber name: the name, or a
+        # reference unique to this subscription (as rstream 1.x gave every subscriber one).
+        self.reference = name or f"{stream}_subscriber_{subscriber_id}"
         self._pool = pool
         self._callback = callback
         self._is_async = inspect.iscoroutinefunction(callback)
@@ -256,7 +259,7 @@ class Subscription:
                     message = decoder(record) if decoder is not None else record
                     if predicate is None or predicate(message):
                         context = MessageContext(
-                            self.consumer, self.stream, self.subscriber_id, self.name, offset,
+                            self.consumer, self.stream, self.subscriber_id, self.reference, offset,
                             header.timestamp,
                         )
                         if is_async:
@@ -343,7 +346,9 @@ class Subscription:
             default = self._offset if active else none
         if self._update_listener is None:
             return default
-        context = EventContext(self.consumer, self.stream, self.subscriber_id, self.name, self.name)
+        context = EventContext(
+            self.consumer, self.stream, self.subscriber_id, self.reference, self.name
+        )
         try:
             answer = await callbacks.call(self._update_listener, active, context)
         except Exception:
@@ -375,9 +380,16 @@ class Subscription:
         if self._recovery:
             self.reconnect()
 
-    def reconnect(self) -> None:
-        if not self._closed and not any(t.get_name() == "recover" for t in self._tasks):
-            self._spawn(self._recover(), name="recover")
+    def reconnect(self, offset: int | None = None) -> None:
+        """Resubscribe in the background (from `offset` when given); a no-op while attached."""
+        if self._closed or any(t.get_name() == "recover" for t in self._tasks):
+            return
+        client = self._client
+        if client is not None and client.connection.is_open:
+            return
+        if offset is not None:
+            self.last_offset = offset - 1
+        self._spawn(self._recover(), name="recover")
 
     async def _resume_offset(self) -> ConsumerOffsetSpecification:
         """After the last message handed over or the stored offset, whichever is later."""

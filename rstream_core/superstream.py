@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import mmh3
 
 from rstream_core.arguments import SuperStreamCreationOption
 from rstream_core.base import AsyncResource
-from rstream_core.consumer import Consumer, MessageCallback
+from rstream_core.consumer import Consumer, ConsumerSettings, MessageCallback
 from rstream_core.errors import RStreamError
-from rstream_core.producer import Producer
+from rstream_core.producer import Producer, ProducerSettings
 from rstream_core.publisher import ConfirmCallback
 from rstream_core.types import RouteType
 
@@ -55,7 +55,7 @@ class SuperStreamProducer(AsyncResource):
         routing_extractor: RoutingExtractor | None = None,
         routing: RouteType | CustomRouting = RouteType.Hash,
         super_stream_creation_option: SuperStreamCreationOption | None = None,
-        **producer_options: Any,
+        **producer_options: Unpack[ProducerSettings],
     ) -> None:
         if routing in (RouteType.Hash, RouteType.Key) and routing_extractor is None:
             raise ValueError("hash and key routing need a routing_extractor")
@@ -153,7 +153,7 @@ class SuperStreamConsumer(AsyncResource):
         *,
         super_stream: str,
         super_stream_creation_option: SuperStreamCreationOption | None = None,
-        **consumer_options: Any,
+        **consumer_options: Unpack[ConsumerSettings],
     ) -> None:
         self.super_stream = super_stream
         self._creation = super_stream_creation_option
@@ -197,8 +197,8 @@ class SuperStreamConsumer(AsyncResource):
             await self._consumer.unsubscribe(subscriber_id)
         self._subscribers.clear()
 
-    async def reconnect_stream(self, stream: str) -> None:
-        await self._consumer.reconnect_stream(stream)
+    async def reconnect_stream(self, stream: str, offset: int | None = None) -> None:
+        await self._consumer.reconnect_stream(stream, offset)
 
     async def run(self) -> None:
         await self._consumer.run()

@@ -44,6 +44,7 @@ class SlasMechanism(enum.StrEnum):
     MechanismPlain = "PLAIN"
     MechanismExternal = "EXTERNAL"
     MechanismAnonymous = "ANONYMOUS"
+    MechanismAmqplain = "AMQPLAIN"
 
 
 SaslMechanism = SlasMechanism

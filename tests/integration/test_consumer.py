@@ -21,6 +21,7 @@ from rstream import (
     OffsetType,
     Producer,
     Tracking,
+    UnknownSubscriberError,
     amqp_decoder,
 )
 
@@ -263,3 +264,60 @@ async def test_iterate_with_backpressure(stream: str) -> None:
             if len(seen) == 50:
                 break
     assert seen == list(range(50))
+
+
+async def test_explicit_offset_means_manual_tracking(stream: str) -> None:
+    await publish(stream, 20)
+    seen: list[int] = []
+    async with Consumer(HOST, PORT) as consumer:
+        await consumer.store_offset(stream, "manual-app", 4)
+        await wait_for_offset(consumer, stream, "manual-app", 4)
+        await consumer.subscribe(
+            stream, lambda m, c: seen.append(int(m)), subscriber_name="manual-app",
+            offset_specification=ConsumerOffsetSpecification(OffsetType.OFFSET, 5),
+        )
+        await wait_for(lambda: len(seen) == 15)
+    async with Consumer(HOST, PORT) as consumer:
+        # Nothing overwrote the offset the application stored itself.
+        assert await consumer.query_offset(stream, "manual-app") == 4
+
+
+async def test_subscriber_references_get_stream_and_unsubscribe_by_name(
+    stream: str, client: Any
+) -> None:
+    other = stream + "-other"
+    await client.create_stream(other)
+    try:
+        await publish(stream, 1)
+        await publish(other, 1)
+        found: dict[str, str] = {}
+
+        def remember(message: Any, context: MessageContext) -> None:
+            found[context.subscriber_name] = context.consumer.get_stream(context.subscriber_name)
+
+        async with Consumer(HOST, PORT) as consumer:
+            await consumer.subscribe(stream, remember)
+            await consumer.subscribe(other, remember)
+            await consumer.subscribe(other, lambda m, c: None, subscriber_name="named")
+            await wait_for(lambda: len(found) == 2)
+            assert sorted(found.values()) == sorted([stream, other])
+            assert all(ref != "" for ref in found)
+            assert consumer.get_stream("named") == other
+            await consumer.unsubscribe("named")
+            with pytest.raises(UnknownSubscriberError):
+                consumer.get_stream("named")
+    finally:
+        await client.delete_stream(other)
+
+
+async def test_manual_reconnect_from_an_offset(stream: str) -> None:
+    await publish(stream, 10)
+    seen: list[int] = []
+    async with Consumer(HOST, PORT, recovery=False) as consumer:
+        await consumer.subscribe(stream, lambda m, c: seen.append(int(m)))
+        await wait_for(lambda: len(seen) == 10)
+        for pooled in list(consumer._pool._clients):
+            pooled.connection.abort()
+        await consumer.reconnect_stream(stream, offset=7)
+        await wait_for(lambda: len(seen) == 13)
+    assert seen[10:] == [7, 8, 9]

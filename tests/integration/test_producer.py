@@ -303,3 +303,12 @@ async def test_connections_are_shared_up_to_the_limit(client: Any) -> None:
     finally:
         for name in streams:
             await client.delete_stream(name)
+
+
+async def test_reconnect_stream_on_a_healthy_publisher_changes_nothing(stream: str) -> None:
+    async with Producer(HOST, PORT) as producer:
+        await producer.send_wait(stream, b"one")
+        await producer.reconnect_stream(stream)
+        await producer.send_wait(stream, b"two")
+        (pooled,) = producer._pool._clients
+        assert len(pooled.publisher_ids) == 1
