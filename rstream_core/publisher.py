@@ -20,6 +20,7 @@ from typing import Any
 
 from rstream_core.errors import (
     AuthenticationError,
+    ClientTimeoutError,
     ConnectionClosedError,
     MessageTooLargeError,
     ResourceClosedError,
@@ -163,8 +164,11 @@ class Publisher:
             # The connection may have dropped (and detached us) while we were waiting.
             if not client.connection.is_open or client.publishers.get(publisher_id) is not self:
                 raise ConnectionClosedError("connection lost while declaring the publisher")
-        except BaseException:
-            await self._pool.release_publisher(client, publisher_id)
+        except BaseException as exc:
+            # After a timeout the broker may hold the id after all: leave it taken.
+            client.publishers.pop(publisher_id, None)
+            if not isinstance(exc, ClientTimeoutError | asyncio.CancelledError):
+                await self._pool.release_publisher(client, publisher_id)
             raise
         self._client, self._publisher_id = client, publisher_id
         self._frame_max = client.connection.frame_max or 2**31

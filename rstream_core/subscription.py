@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from rstream_core import callbacks
 from rstream_core.errors import (
     AuthenticationError,
+    ClientTimeoutError,
     ConnectionClosedError,
     MissingDependencyError,
     ProtocolError,
@@ -185,9 +186,12 @@ class Subscription:
             # The connection may have dropped (and detached us) while we were waiting.
             if not client.connection.is_open or client.subscriptions.get(wire_id) is not self:
                 raise ConnectionClosedError("connection lost while subscribing")
-        except BaseException:
+        except BaseException as exc:
             self._client = None
-            await self._pool.release_subscription(client, wire_id)
+            # After a timeout the broker may hold the id after all: leave it taken.
+            client.subscriptions.pop(wire_id, None)
+            if not isinstance(exc, ClientTimeoutError | asyncio.CancelledError):
+                await self._pool.release_subscription(client, wire_id)
             raise
 
     async def close(self) -> None:
