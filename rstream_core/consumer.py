@@ -11,6 +11,7 @@ from rstream_core import callbacks
 from rstream_core.base import ClientBase, ConnectionSettings
 from rstream_core.errors import ResourceClosedError, RStreamError, UnknownSubscriberError
 from rstream_core.flow import CreditAfterProcessing, CreditStrategy
+from rstream_core.plugin_api import MessageCodec
 from rstream_core.plugins import get_registry
 from rstream_core.protocol.constants import OffsetType
 from rstream_core.subscription import Subscription, Tracking
@@ -74,7 +75,7 @@ class Consumer(ClientBase):
         stream: str,
         callback: MessageCallback,
         *,
-        decoder: Callable[[bytes], Any] | str | None = None,
+        decoder: Callable[[bytes], Any] | str | MessageCodec | None = None,
         offset_specification: ConsumerOffsetSpecification | None = None,
         initial_credit: int = 10,
         properties: dict[str, Any] | None = None,
@@ -228,9 +229,14 @@ class Consumer(ClientBase):
         self._closed.set()
 
 
-def _decoder(decoder: Callable[[bytes], Any] | str | None) -> Callable[[bytes], Any] | None:
+def _decoder(
+    decoder: Callable[[bytes], Any] | str | MessageCodec | None,
+) -> Callable[[bytes], Any] | None:
+    """A decoding function from a function, a codec plugin's name, or a codec object."""
     if isinstance(decoder, str):
         return get_registry().codec(decoder).decode
+    if isinstance(decoder, MessageCodec):
+        return decoder.decode
     return decoder
 
 

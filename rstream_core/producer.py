@@ -9,7 +9,12 @@ from typing import Any, Unpack
 
 from rstream_core.base import ClientBase, ConnectionSettings
 from rstream_core.errors import ClientTimeoutError, ResourceClosedError, ServerError
-from rstream_core.plugin_api import CompressionCodec, ICompressionCodec, as_compression_codec
+from rstream_core.plugin_api import (
+    CompressionCodec,
+    ICompressionCodec,
+    MessageCodec,
+    as_compression_codec,
+)
 from rstream_core.plugins import get_registry
 from rstream_core.publisher import ConfirmCallback, Encoder, Publisher, default_encode
 from rstream_core.types import PRODUCER_CLOSED_CODE, CompressionType, ConfirmationStatus
@@ -27,7 +32,7 @@ class ProducerSettings(ConnectionSettings, total=False):
     max_unconfirmed: int
     confirm_timeout: float | None
     close_timeout: float
-    codec: str | None
+    codec: str | MessageCodec | None
     recovery: bool
 
 
@@ -46,14 +51,16 @@ class Producer(ClientBase):
         max_unconfirmed: int = DEFAULT_MAX_UNCONFIRMED,
         confirm_timeout: float | None = DEFAULT_CONFIRM_TIMEOUT,
         close_timeout: float = 10.0,
-        codec: str | None = None,
+        codec: str | MessageCodec | None = None,
         recovery: bool = True,
         **settings: Unpack[ConnectionSettings],
     ) -> None:
         super().__init__(host, port, **settings)
         if max_unconfirmed < 1:
             raise ValueError("max_unconfirmed must be at least 1")
-        self._encode: Encoder = get_registry().codec(codec).encode if codec else default_encode
+        if isinstance(codec, str):
+            codec = get_registry().codec(codec)
+        self._encode: Encoder = codec.encode if codec is not None else default_encode
         self._filter_value_extractor = filter_value_extractor
         self._max_unconfirmed = max_unconfirmed
         self._confirm_timeout = confirm_timeout

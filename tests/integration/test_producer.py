@@ -312,3 +312,12 @@ async def test_reconnect_stream_on_a_healthy_publisher_changes_nothing(stream: s
         await producer.send_wait(stream, b"two")
         (pooled,) = producer._pool._clients
         assert len(pooled.publisher_ids) == 1
+
+
+async def test_codec_objects_work_like_their_names(stream: str) -> None:
+    from rstream_plugins.codec_amqp import AmqpCodec
+
+    async with Producer(HOST, PORT, codec=AmqpCodec()) as producer:
+        await producer.send_wait(stream, b"wrapped by the codec object")
+    stored = await read_stream(stream, 1, decoder=AmqpCodec())
+    assert stored[0][1].body == b"wrapped by the codec object"
