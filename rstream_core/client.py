@@ -10,7 +10,7 @@ import dataclasses
 
 from rstream_core.arguments import StreamArguments, SuperStreamCreationOption, arguments_map
 from rstream_core.connection import Connection
-from rstream_core.errors import OffsetNotFound, StreamDoesNotExist
+from rstream_core.errors import OffsetNotFound, ServerError, StreamDoesNotExist
 from rstream_core.plugin_api import Address
 from rstream_core.protocol.constants import Code, Key, OffsetType
 from rstream_core.protocol.frames import (
@@ -92,8 +92,6 @@ class Client:
         """Metadata of one stream; raises the typed error when it is missing or unavailable."""
         info = (await self.metadata(stream))[stream]
         if info.code != Code.OK:
-            from rstream_core.errors import ServerError
-
             raise ServerError.for_code(info.code, stream)
         return info
 
