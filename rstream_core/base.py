@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import warnings
 from types import TracebackType
 from typing import Any, Self, TypedDict
 
@@ -32,6 +33,13 @@ class ConnectionSettings(TypedDict, total=False):
     sasl_configuration_mechanism: SlasMechanism | str
     on_close_handler: OnCloseHandler | None
     connect_timeout: float
+    # rstream 1.x names, accepted so that existing code keeps running (see ClientBase)
+    max_publishers_by_connection: int
+    max_subscribers_by_connection: int
+    max_retries: int
+    default_batch_publishing_delay: float
+    default_context_switch_value: int
+    recovery_strategy: object
 
 
 class AsyncResource:
@@ -77,7 +85,21 @@ class ClientBase(AsyncResource):
         sasl_configuration_mechanism: SlasMechanism | str = SlasMechanism.MechanismPlain,
         on_close_handler: OnCloseHandler | None = None,
         connect_timeout: float = 10.0,
+        max_publishers_by_connection: int | None = None,
+        max_subscribers_by_connection: int | None = None,
+        max_retries: int | None = None,
+        default_batch_publishing_delay: float | None = None,
+        default_context_switch_value: int | None = None,
+        recovery_strategy: object = None,
     ) -> None:
+        max_per_connection = (
+            max_publishers_by_connection or max_subscribers_by_connection or max_per_connection
+        )
+        _warn_ignored(
+            default_batch_publishing_delay=default_batch_publishing_delay,
+            default_context_switch_value=default_context_switch_value,
+            recovery_strategy=recovery_strategy,
+        )
         mechanism = getattr(sasl_configuration_mechanism, "value", sasl_configuration_mechanism)
         self._params = ConnectionParams(
             host=host,
@@ -96,7 +118,10 @@ class ClientBase(AsyncResource):
         registry.sasl(str(mechanism))  # fail now, not at connect time, on an unknown name
         lb_name = load_balancer or ("load-balancer" if load_balancer_mode else "direct")
         self._pool = ConnectionPool(
-            self._params, registry.load_balancer(lb_name), max_per_connection
+            self._params,
+            registry.load_balancer(lb_name),
+            max_per_connection,
+            connect_attempts=max_retries or 10,
         )
         self._on_close_handler = on_close_handler
 
@@ -155,3 +180,17 @@ class ClientBase(AsyncResource):
     async def route(self, routing_key: str, super_stream: str) -> list[str]:
         """The partitions the broker routes `routing_key` to (empty: no binding matches)."""
         return await (await self._admin()).route(routing_key, super_stream)
+
+
+def _warn_ignored(**settings: object) -> None:
+    """rstream 1.x settings with no meaning here: accepted, with a warning saying why."""
+    reasons = {
+        "default_batch_publishing_delay": "batches leave as soon as the event loop is free",
+        "default_context_switch_value": "batches leave as soon as the event loop is free",
+        "recovery_strategy": "recovery is built in (recovery=True/False on Producer/Consumer)",
+    }
+    for name, value in settings.items():
+        if value is not None:
+            warnings.warn(
+                f"{name} is ignored: {reasons[name]}", DeprecationWarning, stacklevel=4
+            )
