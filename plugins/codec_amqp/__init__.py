@@ -2,7 +2,8 @@
 
 ``bytes(AMQPMessage(body=b"hi"))`` encodes a message; `amqp_decoder` decodes one. See
 `types` for how Python values map to AMQP types, `sections` for Header and Properties, and
-`message` for bodies and lazy decoding.
+`message` for bodies and lazy decoding. `SPEEDUPS` tells whether the optional C extension
+decodes properties and application properties (see `fast_sections`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from .codec import AmqpCodec
 from .decoder import decode_value
 from .encoder import encode_value
 from .errors import AmqpDecodeError, AmqpEncodeError
+from .fast_sections import SPEEDUPS
 from .message import AMQPMessage, amqp_decoder, decode_amqp, encode_amqp
 from .sections import Header, MessageId, Properties
 from .types import (
@@ -41,6 +43,7 @@ from .types import (
 )
 
 __all__ = [
+    "SPEEDUPS",
     "AMQPMessage",
     "AmqpCodec",
     "AmqpDecodeError",

@@ -13,22 +13,36 @@ same one (same types too), and every error is the generic decoder's own `AmqpDec
 The fast paths check what the generic decoder checks: the items must fill the section
 exactly (a string running past the end leaves the position past it), at most 13 properties,
 an even count of map items, and valid UTF-8 and ASCII.
+
+An optional C extension (`_speedups`, built when a C compiler is there) does the same for the
+most common of those shapes; for anything else it returns NotImplemented and the Python path
+below takes over. It is used unless the environment sets RSTREAM_NO_EXTENSIONS; `SPEEDUPS`
+says whether it is.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Callable
 from functools import partial
+from types import ModuleType
 from typing import Any
 
 from .decoder import DECODE_ERRORS, read_value
 from .errors import AmqpDecodeError
 from .section_decoder import decode_section
 from .sections import Properties
-from .types import Symbol, Timestamp, ULong
+from .types import Symbol, Timestamp, UByte, UInt, ULong
 
-__all__ = ["SECTION_DECODERS", "decode_application_properties", "decode_properties"]
+__all__ = [
+    "SECTION_DECODERS",
+    "SPEEDUPS",
+    "decode_application_properties",
+    "decode_properties",
+    "python_decode_application_properties",
+    "python_decode_properties",
+]
 
 _PROPERTIES_SLOT = 3
 _APPLICATION_PROPERTIES_SLOT = 4
@@ -72,7 +86,7 @@ def _new_symbol(raw: bytes) -> Symbol:
     return symbol
 
 
-def decode_properties(data: bytes, where: tuple[int, int]) -> Properties:
+def python_decode_properties(data: bytes, where: tuple[int, int]) -> Properties:
     """The properties section at `where` (as `scan_message` found it). Raises AmqpDecodeError.
 
     Read inline: a list8 whose fields are of the usual types (null, string, symbol,
@@ -127,7 +141,7 @@ def decode_properties(data: bytes, where: tuple[int, int]) -> Properties:
     return result
 
 
-def decode_application_properties(data: bytes, where: tuple[int, int]) -> dict[str, Any]:
+def python_decode_application_properties(data: bytes, where: tuple[int, int]) -> dict[str, Any]:
     """The application-properties section at `where`. Raises AmqpDecodeError.
 
     Read inline: a map8 with str8 keys whose values are of the usual types, the most common
@@ -181,6 +195,47 @@ def decode_application_properties(data: bytes, where: tuple[int, int]) -> dict[s
         pass
     result: dict[str, Any] = decode_section(data, where, _APPLICATION_PROPERTIES_SLOT)
     return result
+
+
+def _load_speedups(ignore_environment: bool = False) -> ModuleType | None:
+    """The C extension, initialised; None when it is not built or RSTREAM_NO_EXTENSIONS is set.
+
+    (The tests ignore the environment, to check the C extension even when it is not used.)
+    """
+    if os.environ.get("RSTREAM_NO_EXTENSIONS") and not ignore_environment:
+        return None
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    _speedups.init(Properties, ULong, UInt, UByte, Timestamp, _SYMBOLS, _new_symbol)
+    return _speedups
+
+
+_accelerated = _load_speedups()
+SPEEDUPS: bool = _accelerated is not None
+
+if _accelerated is not None:
+    _c_properties = _accelerated.decode_properties
+    _c_application_properties = _accelerated.decode_application_properties
+
+    def decode_properties(data: bytes, where: tuple[int, int]) -> Properties:
+        """The properties section at `where`: by the C extension, else by Python."""
+        result: Properties = _c_properties(data, where)
+        if result is NotImplemented:
+            return python_decode_properties(data, where)
+        return result
+
+    def decode_application_properties(data: bytes, where: tuple[int, int]) -> dict[str, Any]:
+        """The application-properties section at `where`: by the C extension, else by Python."""
+        result: dict[str, Any] = _c_application_properties(data, where)
+        if result is NotImplemented:
+            return python_decode_application_properties(data, where)
+        return result
+
+else:
+    decode_properties = python_decode_properties
+    decode_application_properties = python_decode_application_properties
 
 
 # What decodes the section in each slot (see constants.SECTION_SLOTS): (data, where) -> value.

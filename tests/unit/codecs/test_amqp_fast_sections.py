@@ -3,11 +3,19 @@
 For any section, the fast path (`fast_sections`) and the generic one
 (`section_decoder.decode_section`) must give the same value, types included, or both raise
 AmqpDecodeError. Also checked: the usual shapes really are decoded by the fast path.
+
+Each check runs against both fast paths: pure Python, and the C extension (`_speedups`, then
+Python for what it leaves) when it is built, whatever RSTREAM_NO_EXTENSIONS says. The C
+functions also get random and truncated input, for which they must give the Python fast
+path's value or NotImplemented.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -46,17 +54,45 @@ from rstream_plugins.codec_amqp import (
     fast_sections,
 )
 from rstream_plugins.codec_amqp.fast_sections import (
-    decode_application_properties,
-    decode_properties,
+    python_decode_application_properties,
+    python_decode_properties,
 )
 from rstream_plugins.codec_amqp.section_decoder import decode_section, scan_message
 
 PROPERTIES_SLOT = 3
 APPLICATION_PROPERTIES_SLOT = 4
-FAST: dict[int, Callable[[bytes, tuple[int, int]], Any]] = {
-    PROPERTIES_SLOT: decode_properties,
-    APPLICATION_PROPERTIES_SLOT: decode_application_properties,
+
+# A fast path: the decoder of each of the two slots.
+Decoder = Callable[[bytes, tuple[int, int]], Any]
+Fast = dict[int, Decoder]
+PYTHON: Fast = {
+    PROPERTIES_SLOT: python_decode_properties,
+    APPLICATION_PROPERTIES_SLOT: python_decode_application_properties,
 }
+SPEEDUPS = fast_sections._load_speedups(ignore_environment=True)
+
+
+def _c_then_python(c_decode: Decoder, python_decode: Decoder) -> Decoder:
+    """What fast_sections does with the C extension on: C, and Python for what C leaves."""
+
+    def decode(data: bytes, where: tuple[int, int]) -> Any:
+        result = c_decode(data, where)
+        return python_decode(data, where) if result is NotImplemented else result
+
+    return decode
+
+
+C: Fast = {}
+if SPEEDUPS is not None:
+    C[PROPERTIES_SLOT] = _c_then_python(SPEEDUPS.decode_properties, python_decode_properties)
+    C[APPLICATION_PROPERTIES_SLOT] = _c_then_python(
+        SPEEDUPS.decode_application_properties, python_decode_application_properties
+    )
+needs_c = pytest.mark.skipif(SPEEDUPS is None, reason="the C extension is not built")
+# Runs a test once per fast path; `fast` is the one under test.
+BOTH = pytest.mark.parametrize(
+    "fast", [pytest.param(PYTHON, id="python"), pytest.param(C, id="c", marks=needs_c)]
+)
 PREFIXES = {PROPERTIES_SLOT: h("00 53 73"), APPLICATION_PROPERTIES_SLOT: h("00 53 74")}
 BODY = h("00 53 75 a0 00")
 
@@ -68,7 +104,7 @@ def _fields(value: Any) -> Any:
     return value
 
 
-def assert_both_agree(data: bytes, slot: int) -> Any:
+def assert_both_agree(data: bytes, slot: int, fast: Fast) -> Any:
     """Decode the section in `slot` both ways: the same value (returned), or both raise.
 
     Returns None when the message's framing is already refused (the fast paths only see
@@ -84,9 +120,9 @@ def assert_both_agree(data: bytes, slot: int) -> Any:
         expected = decode_section(data, where, slot)
     except AmqpDecodeError:
         with pytest.raises(AmqpDecodeError):
-            FAST[slot](data, where)
+            fast[slot](data, where)
         return None
-    actual = FAST[slot](data, where)
+    actual = fast[slot](data, where)
     assert type(actual) is type(expected)
     assert_same(_fields(expected), _fields(actual))
     return actual
@@ -132,28 +168,32 @@ APPLICATION_MAPS = st.one_of(
 )
 
 
+@BOTH
 @given(FIELD_LISTS)
 @settings(max_examples=300)
-def test_properties_lists_decode_the_same_both_ways(fields: list[Any]) -> None:
-    assert_both_agree(section(PROPERTIES_SLOT, fields), PROPERTIES_SLOT)
+def test_properties_lists_decode_the_same_both_ways(fast: Fast, fields: list[Any]) -> None:
+    assert_both_agree(section(PROPERTIES_SLOT, fields), PROPERTIES_SLOT, fast)
 
 
+@BOTH
 @given(APPLICATION_MAPS)
 @settings(max_examples=300)
-def test_application_maps_decode_the_same_both_ways(pairs: dict[Any, Any]) -> None:
-    assert_both_agree(section(APPLICATION_PROPERTIES_SLOT, pairs), APPLICATION_PROPERTIES_SLOT)
+def test_application_maps_decode_the_same_both_ways(fast: Fast, pairs: dict[Any, Any]) -> None:
+    data = section(APPLICATION_PROPERTIES_SLOT, pairs)
+    assert_both_agree(data, APPLICATION_PROPERTIES_SLOT, fast)
 
 
+@BOTH
 @given(PROPERTIES, APPLICATION_PROPERTIES)
 @settings(max_examples=200)
 def test_encoded_messages_decode_the_same_both_ways(
-    properties: Properties, application_properties: dict[str, Any]
+    fast: Fast, properties: Properties, application_properties: dict[str, Any]
 ) -> None:
     data = bytes(
         AMQPMessage(b"", properties=properties, application_properties=application_properties)
     )
-    assert_both_agree(data, PROPERTIES_SLOT)
-    assert_both_agree(data, APPLICATION_PROPERTIES_SLOT)
+    assert_both_agree(data, PROPERTIES_SLOT, fast)
+    assert_both_agree(data, APPLICATION_PROPERTIES_SLOT, fast)
 
 
 @st.composite
@@ -186,10 +226,11 @@ def mutated_sections(draw: st.DrawFn) -> tuple[bytes, int]:
     return bytes(data) + BODY, slot
 
 
+@BOTH
 @given(mutated_sections())
 @settings(max_examples=500)
-def test_damaged_sections_decode_the_same_both_ways(case: tuple[bytes, int]) -> None:
-    assert_both_agree(*case)
+def test_damaged_sections_decode_the_same_both_ways(fast: Fast, case: tuple[bytes, int]) -> None:
+    assert_both_agree(*case, fast)
 
 
 # --- vectors ------------------------------------------------------------------------------
@@ -204,9 +245,9 @@ def compound8(constructor: str, items: str) -> bytes:
     return h(constructor) + bytes((len(payload),)) + payload
 
 
-def assert_vector(data: bytes, slot: int, expected: Any) -> None:
+def assert_vector(data: bytes, slot: int, expected: Any, fast: Fast) -> None:
     scan_message(data)  # the framing is fine: only the section's content may be wrong
-    decoded = assert_both_agree(data, slot)
+    decoded = assert_both_agree(data, slot, fast)
     if expected is ERROR:
         message = amqp_decoder(data)
         with pytest.raises(AmqpDecodeError):
@@ -245,9 +286,10 @@ def assert_vector(data: bytes, slot: int, expected: Any) -> None:
         ("01 ff", ERROR),  # no such constructor
     ],
 )
-def test_properties_vectors(items: str, expected: Any) -> None:
+@BOTH
+def test_properties_vectors(items: str, expected: Any, fast: Fast) -> None:
     data = h("00 53 73") + compound8("c0", items) + BODY
-    assert_vector(data, PROPERTIES_SLOT, expected)
+    assert_vector(data, PROPERTIES_SLOT, expected, fast)
 
 
 @pytest.mark.parametrize(
@@ -277,9 +319,10 @@ def test_properties_vectors(items: str, expected: Any) -> None:
         ('04 a1 01 "k" 40 40', ERROR),  # 2 pairs announced, 1 and a half there
     ],
 )
-def test_application_properties_vectors(items: str, expected: Any) -> None:
+@BOTH
+def test_application_properties_vectors(items: str, expected: Any, fast: Fast) -> None:
     data = h("00 53 74") + compound8("c1", items) + BODY
-    assert_vector(data, APPLICATION_PROPERTIES_SLOT, expected)
+    assert_vector(data, APPLICATION_PROPERTIES_SLOT, expected, fast)
 
 
 @pytest.mark.parametrize(
@@ -302,13 +345,14 @@ def test_application_properties_vectors(items: str, expected: Any) -> None:
         ),
     ],
 )
+@BOTH
 def test_other_descriptors_and_wide_forms_decode_too(
-    head: str, slot: int, code: str, name: str, value: Any, expected: Any
+    head: str, slot: int, code: str, name: str, value: Any, expected: Any, fast: Fast
 ) -> None:
     head_bytes = h(head.format(code=code, name=name))
     for encoding in (encode_value(value), _wide(encode_value(value))):
-        assert_vector(head_bytes + encoding + BODY, slot, expected)
-        assert_vector(PREFIXES[slot] + encoding + BODY, slot, expected)
+        assert_vector(head_bytes + encoding + BODY, slot, expected, fast)
+        assert_vector(PREFIXES[slot] + encoding + BODY, slot, expected, fast)
 
 
 def _wide(encoding: bytes) -> bytes:
@@ -380,3 +424,175 @@ def test_symbols_are_decoded_once_and_the_cache_is_bounded() -> None:
         decoded = amqp_decoder(data).properties
         assert decoded is not None and decoded.content_type == f"type/{index}"
     assert len(fast_sections._SYMBOLS) <= fast_sections._SYMBOLS_LIMIT
+
+
+# --- the C extension ----------------------------------------------------------------------
+
+USUAL_PROPERTIES = Properties(
+    message_id="id-1",
+    user_id=b"user",
+    to="queue",
+    correlation_id="corr",
+    content_type="application/json",
+    content_encoding="gzip",
+    absolute_expiry_time=1_700_000_100_000,
+    creation_time=1_700_000_000_000,
+    group_id="group",
+    group_sequence=2**32 - 1,
+    reply_to_group_id="group-2",
+)
+USUAL_APPLICATION_PROPERTIES = {
+    "region": "eu-west",
+    "sequence": 123_456,
+    "small": -3,
+    "urgent": True,
+    "late": False,
+    "none": None,
+    "ratio": 0.5,
+    "typed": UInt(7),
+    "wide": UInt(2**32 - 1),
+    "id": ULong(2**64 - 1),
+    "at": Timestamp(-5),
+    "byte": UByte(200),
+    "symbol": Symbol("sym"),
+    "bytes": b"raw",
+}
+
+
+@needs_c
+@pytest.mark.parametrize(
+    ("slot", "items", "expected"),
+    [
+        (PROPERTIES_SLOT, 'c0 03 b1 00 00 00 01 "x" 40 40', Properties("x")),
+        (
+            PROPERTIES_SLOT,
+            "c0 07" + " 40" * 6 + ' b3 00 00 00 01 "t"',
+            Properties(content_type=Symbol("t")),
+        ),
+        (PROPERTIES_SLOT, "c0 01 80 ff ff ff ff ff ff ff ff", Properties(ULong(2**64 - 1))),
+        (PROPERTIES_SLOT, "c0 02 44 43", Properties(ULong(0), UInt(0))),
+        (PROPERTIES_SLOT, "c0 01 41", Properties(True)),
+        (APPLICATION_PROPERTIES_SLOT, 'c1 02 a1 01 "k" b1 00 00 00 02 "vw"', {"k": "vw"}),
+        (APPLICATION_PROPERTIES_SLOT, 'c1 02 a1 01 "k" b0 00 00 00 01 "b"', {"k": b"b"}),
+        (APPLICATION_PROPERTIES_SLOT, 'c1 02 a1 01 "k" b3 00 00 00 01 "s"', {"k": Symbol("s")}),
+        (APPLICATION_PROPERTIES_SLOT, "c1 02 a1 00 55 80", {"": -128}),
+        (
+            APPLICATION_PROPERTIES_SLOT,
+            'c1 02 a1 01 "k" 82 7f f0 00 00 00 00 00 00',
+            {"k": float("inf")},
+        ),
+    ],
+)
+def test_wide_and_rare_forms_are_decoded_by_the_c_extension(
+    slot: int, items: str, expected: Any
+) -> None:
+    assert SPEEDUPS is not None
+    payload = h(items)
+    data = PREFIXES[slot] + payload[:1] + bytes((len(payload) - 1,)) + payload[1:] + BODY
+    where = scan_message(data)[1][slot]
+    decode = (
+        SPEEDUPS.decode_properties
+        if slot == PROPERTIES_SLOT
+        else SPEEDUPS.decode_application_properties
+    )
+    assert_same(_fields(expected), _fields(decode(data, where)))
+    assert_same(_fields(expected), _fields(decode_section(data, where, slot)))
+
+
+@needs_c
+@pytest.mark.parametrize("message_id", ["id-1", 7, 2**40, b"raw", None])
+def test_usual_shapes_are_decoded_by_the_c_extension(message_id: Any) -> None:
+    assert SPEEDUPS is not None
+    properties = dataclasses.replace(USUAL_PROPERTIES, message_id=message_id)
+    data = bytes(
+        AMQPMessage(
+            b"x", properties=properties, application_properties=USUAL_APPLICATION_PROPERTIES
+        )
+    )
+    _, sections = scan_message(data)
+    decoded = SPEEDUPS.decode_properties(data, sections[PROPERTIES_SLOT])
+    assert decoded is not NotImplemented
+    assert_same(
+        _fields(decode_section(data, sections[PROPERTIES_SLOT], PROPERTIES_SLOT)), _fields(decoded)
+    )
+    pairs = SPEEDUPS.decode_application_properties(data, sections[APPLICATION_PROPERTIES_SLOT])
+    assert pairs is not NotImplemented
+    assert_same(USUAL_APPLICATION_PROPERTIES, pairs)
+    empty = section(PROPERTIES_SLOT, [])
+    assert SPEEDUPS.decode_properties(empty, scan_message(empty)[1][PROPERTIES_SLOT]) == (
+        Properties()
+    )
+
+
+def assert_c_agrees(data: bytes, where: Any) -> None:
+    """The C functions give NotImplemented, or what the Python fast paths give."""
+    assert SPEEDUPS is not None
+    for slot, c_decode in (
+        (PROPERTIES_SLOT, SPEEDUPS.decode_properties),
+        (APPLICATION_PROPERTIES_SLOT, SPEEDUPS.decode_application_properties),
+    ):
+        result = c_decode(data, where)
+        if result is not NotImplemented:
+            expected = PYTHON[slot](data, where)
+            assert type(result) is type(expected)
+            assert_same(_fields(expected), _fields(result))
+
+
+@needs_c
+@given(st.binary(max_size=64), st.integers(-3, 70), st.integers(-3, 70))
+@settings(max_examples=300)
+def test_the_c_extension_survives_random_input(data: bytes, start: int, end: int) -> None:
+    for head in (b"", h("00 53 73 c0"), h("00 53 74 c1")):
+        assert_c_agrees(head + data, (start, end))
+        assert_c_agrees(head + data, (0, len(head + data)))
+
+
+@needs_c
+@given(mutated_sections(), st.data())
+@settings(max_examples=200)
+def test_the_c_extension_survives_truncated_sections(
+    case: tuple[bytes, int], draw: st.DataObject
+) -> None:
+    data = case[0]
+    end = draw.draw(st.integers(0, len(data)))
+    assert_c_agrees(data, (0, end))
+    assert_c_agrees(data[:end], (0, end))
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        (bytearray(b"\x00\x53\x73\x45"), (0, 4)),  # not bytes: left to Python
+        (b"\x00\x53\x73\x45", [0, 4]),
+        (b"\x00\x53\x73\x45", (0, 2**70)),
+        (b"\x00\x53\x73\x45", (0, "4")),
+        (b"\x00\x53\x73\x45", (0, 4, 5)),
+        (b"\x00\x53\x73\x45", (0, 5)),  # past the end
+        (b"\x00\x53\x73\x45", (3, 2)),
+    ],
+)
+def test_the_c_extension_leaves_odd_arguments_to_python(arguments: tuple[Any, Any]) -> None:
+    assert SPEEDUPS is not None
+    assert SPEEDUPS.decode_properties(*arguments) is NotImplemented
+    assert SPEEDUPS.decode_application_properties(*arguments) is NotImplemented
+
+
+def test_the_speedups_flag_says_which_path_is_used() -> None:
+    assert (
+        fast_sections.decode_properties is not python_decode_properties
+    ) == fast_sections.SPEEDUPS
+
+
+@pytest.mark.parametrize("disabled", [True, False])
+def test_rstream_no_extensions_selects_the_python_paths(disabled: bool) -> None:
+    environment = {
+        key: value for key, value in os.environ.items() if key != "RSTREAM_NO_EXTENSIONS"
+    }
+    if disabled:
+        environment["RSTREAM_NO_EXTENSIONS"] = "1"
+    code = "from rstream_plugins import codec_amqp; print(codec_amqp.SPEEDUPS)"
+    output = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == str(SPEEDUPS is not None and not disabled)
