@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit integration broker venv clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py plugins/codec_amqp/_speedups.c
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[all,test]"
