@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import sys
 import tracemalloc
@@ -33,6 +34,8 @@ def codec(name: str) -> CompressionCodec:
     try:
         return get_registry().compression(name)
     except MissingDependencyError as error:  # the property holds for installed codecs only
+        if os.environ.get("CI"):
+            raise  # CI installs every extra: a missing codec there is a failure
         pytest.skip(str(error))
 
 
