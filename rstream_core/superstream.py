@@ -99,16 +99,19 @@ class SuperStreamProducer(AsyncResource):
             cached = self._routes[key] = await admin.route(key, self.super_stream)
         return cached
 
+    async def _targets(self, message: Any) -> list[str]:
+        targets = await self.route(message)
+        if not targets:
+            raise NoRouteError(f"no partition of {self.super_stream} for this message")
+        return targets
+
     async def send(
         self,
         message: Any,
         on_publish_confirm: ConfirmCallback | None = None,
         publisher_name: str | None = None,
     ) -> None:
-        targets = await self.route(message)
-        if not targets:
-            raise NoRouteError(f"no partition of {self.super_stream} for this message")
-        for stream in targets:
+        for stream in await self._targets(message):
             await self._producer.send(stream, message, publisher_name, on_publish_confirm)
 
     async def send_wait(
@@ -118,10 +121,7 @@ class SuperStreamProducer(AsyncResource):
         timeout: float | None = 5.0,
     ) -> None:
         """Send and return once every partition the message goes to confirmed it."""
-        targets = await self.route(message)
-        if not targets:
-            raise NoRouteError(f"no partition of {self.super_stream} for this message")
-        for stream in targets:
+        for stream in await self._targets(message):
             await self._producer.send_wait(stream, message, publisher_name, timeout)
 
     async def reconnect_stream(self, stream: str) -> None:
