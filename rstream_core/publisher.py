@@ -42,6 +42,7 @@ from rstream_core.protocol.publish import (
     encode_sub_entry_publish,
     sub_entry_payload,
 )
+from rstream_core.speedups import load_speedups
 from rstream_core.types import (
     CONFIRM_TIMEOUT_CODE,
     PRODUCER_CLOSED_CODE,
@@ -56,6 +57,7 @@ ConfirmCallback = Callable[[ConfirmationStatus], Any]
 Encoder = Callable[[Any], bytes]
 
 _PUBLISHING_ID = operator.attrgetter("publishing_id")
+_JUST_BYTES = {bytes}
 
 # A buffered batch is written once it holds this many bytes even if the caller never yields:
 # frames far below frame_max keep the broker working while the next batch is built.
@@ -64,6 +66,43 @@ BATCH_BYTES = 32 * 1024
 # Recovery back-off: first retry quickly, then at most every few seconds.
 RETRY_FIRST_DELAY = 0.2
 RETRY_MAX_DELAY = 5.0
+
+
+def _report_callback_error(error: BaseException) -> None:
+    log.error("on_publish_confirm callback failed", exc_info=error)
+
+
+def python_settle_confirmed(
+    publishing_ids: Sequence[int],
+    unconfirmed: dict[int, Any],
+    callbacks: dict[int, ConfirmCallback],
+    on_result: Callable[[Any], Any],
+    on_error: Callable[[BaseException], Any],
+) -> None:
+    """Settle confirmed ids: each one still in `unconfirmed` leaves it, and its callback (also
+    removed from `callbacks`) is called with a confirmed status. What a callback returns, when
+    not None, goes to `on_result`; what it raises goes to `on_error`. Ids no longer
+    unconfirmed (a stray or repeated confirm) are skipped.
+    """
+    for publishing_id in publishing_ids:
+        if unconfirmed.pop(publishing_id, None) is None or not callbacks:
+            continue
+        callback = callbacks.pop(publishing_id, None)
+        if callback is None:
+            continue
+        try:
+            result = callback(confirmed_status((publishing_id, True, 1, False)))
+        except Exception as exc:
+            on_error(exc)
+            continue
+        if result is not None:
+            on_result(result)
+
+
+_accelerated = load_speedups()
+settle_confirmed = (
+    python_settle_confirmed if _accelerated is None else _accelerated.settle_confirmed
+)
 
 
 class _SubEntry:
@@ -107,7 +146,7 @@ class Publisher:
         self._bytes_as_is = encode is default_encode
         self._filtering = filtering
         self._max_unconfirmed = max_unconfirmed
-        self._low_water = max_unconfirmed // 2
+        self._low_water = max_unconfirmed * 9 // 10
         self._confirm_timeout = confirm_timeout
         self._recovery = recovery
         self._on_unavailable = on_unavailable
@@ -326,10 +365,13 @@ class Publisher:
     def _encode_batch(self, messages: Sequence[Any]) -> tuple[list[bytes], bool]:
         """The stored bytes of each message, and whether any carries its own publishing id."""
         if self._bytes_as_is:
-            if all(type(m) is bytes for m in messages):
+            kinds = set(map(type, messages))
+            if kinds == _JUST_BYTES:
                 return list(messages), False
-            # default_encode inlined: one Python call less per message
-            encoded = [m if type(m) is bytes else bytes(m) for m in messages]
+            to_bytes = getattr(kinds.pop(), "__bytes__", None) if len(kinds) == 1 else None
+            # One type (e.g. all AMQPMessage): its __bytes__ directly, without bytes()'s
+            # per-call lookup; measured 110 ns instead of 170 ns per AMQPMessage.
+            encoded = list(map(to_bytes or bytes, messages))
         else:
             encoded = list(map(self._encode, messages))
         try:  # one C-level pass when every message has the attribute (AMQPMessage, RawMessage)
@@ -422,6 +464,11 @@ class Publisher:
             self._write_mixed(ids, messages)
             return
         limit = self._frame_max - PUBLISH_HEADER_SIZE
+        total = sum(map(len, messages)) + ENTRY_OVERHEAD * len(messages)
+        if not self._filtering and total <= limit:
+            # The usual case (batches are cut at BATCH_BYTES): one frame, no per-message loop.
+            connection.write(encode_publish(pid, ids, messages))
+            return
         start = 0
         size = 0
         overhead = ENTRY_V2_OVERHEAD if self._filtering else ENTRY_OVERHEAD
@@ -477,28 +524,17 @@ class Publisher:
     # ------------------------------------------------------------ confirms
 
     def on_publish_confirm(self, frame: PublishConfirm) -> None:
-        # The hottest loop of publishing: one pass per confirmed id, nothing else.
-        unconfirmed = self._unconfirmed
-        ids = frame.publishing_ids
+        # The hottest loop of publishing, in C when the core's extension is built.
         if self._filtering:
-            for publishing_id in ids:
+            for publishing_id in frame.publishing_ids:
                 self._filter_values.pop(publishing_id, None)
-        if self._callbacks:
-            callbacks_ = self._callbacks
-            for publishing_id in ids:
-                if unconfirmed.pop(publishing_id, None) is not None:
-                    callback = callbacks_.pop(publishing_id, None)
-                    if callback is not None:
-                        try:
-                            result = callback(confirmed_status((publishing_id, True, 1, False)))
-                        except Exception:
-                            log.exception("on_publish_confirm callback failed")
-                            continue
-                        if result is not None:
-                            self._track(result)
-        else:
-            for publishing_id in ids:
-                unconfirmed.pop(publishing_id, None)
+        settle_confirmed(
+            frame.publishing_ids,
+            self._unconfirmed,
+            self._callbacks,
+            self._track,
+            _report_callback_error,
+        )
         self._after_settle()
 
     def on_publish_error(self, frame: PublishError) -> None:

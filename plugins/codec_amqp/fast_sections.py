@@ -22,12 +22,13 @@ says whether it is.
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Callable
 from functools import partial
 from types import ModuleType
 from typing import Any
+
+from rstream_core.plugin_api import load_extension
 
 from .decoder import DECODE_ERRORS, read_value
 from .errors import AmqpDecodeError
@@ -202,11 +203,10 @@ def _load_speedups(ignore_environment: bool = False) -> ModuleType | None:
 
     (The tests ignore the environment, to check the C extension even when it is not used.)
     """
-    if os.environ.get("RSTREAM_NO_EXTENSIONS") and not ignore_environment:
-        return None
-    try:
-        from . import _speedups
-    except ImportError:
+    _speedups = load_extension(
+        "rstream_plugins.codec_amqp._speedups", ignore_environment=ignore_environment
+    )
+    if _speedups is None:
         return None
     _speedups.init(Properties, ULong, UInt, UByte, Timestamp, _SYMBOLS, _new_symbol)
     return _speedups

@@ -16,7 +16,10 @@ read by most consumers, have decoders of their own for their usual shapes (`fast
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from rstream_core.plugin_api import load_extension
 
 from .constants import SOURCE_SLOT
 from .encoder import ENCODE_ERRORS
@@ -45,7 +48,6 @@ _DATA8_HEAD = b"\x00\x53\x75\xa0"
 # Bodies that cannot change in place: a decoded message holding one of these can hand out
 # its body and still send its original bytes.
 _IMMUTABLE_BODIES = frozenset({bytes, str, int, float, bool, type(None), AmqpValue})
-_new_object = object.__new__
 
 
 def _unwrap(body: AmqpValue) -> Any:
@@ -56,10 +58,29 @@ def _unwrap(body: AmqpValue) -> Any:
     return body.value
 
 
-class AMQPMessage:
-    """An AMQP 1.0 message; ``bytes(message)`` is its encoding.
+def _python_encode(message: _MessageBase) -> bytes:
+    """bytes(message) in Python: the whole encoder (see encode_amqp)."""
+    raw = message._raw
+    if raw is not None:
+        return raw
+    body = message._body
+    sections = message._sections
+    try:
+        if sections is None:
+            if type(body) is bytes and len(body) < 256:
+                return DATA8_PREFIXES[len(body)] + body
+            return encode_body(body)
+        return encode_sections(sections, body)
+    except ENCODE_ERRORS as exc:
+        raise AmqpEncodeError(f"cannot encode the message: {exc}") from exc
 
-    `publishing_id` is not encoded: a producer uses it for deduplication.
+
+class _MessageBase:
+    """AMQPMessage's slots, constructor and ``bytes()``, in Python.
+
+    The optional C extension (`_message.MessageBase`) replaces this class when it is built:
+    same arguments, same rules, same bytes, without the Python frames (what a producer pays
+    per message for the seed's `AMQPMessage(body=...)` shape).
     """
 
     __slots__ = ("_body", "_raw", "_sections", "publishing_id")
@@ -107,6 +128,39 @@ class AMQPMessage:
                 None,
             ]
         self.publishing_id = publishing_id
+
+    __bytes__ = _python_encode
+
+
+def _load_message_base() -> type[_MessageBase]:
+    """The C MessageBase when built and allowed (RSTREAM_NO_EXTENSIONS unset), else Python's."""
+    _message = load_extension("rstream_plugins.codec_amqp._message")
+    if _message is None:
+        return _MessageBase
+    _message.init(AmqpValue, _unwrap, _python_encode)
+    # The same contract as _MessageBase (see _message.c); the stub cannot say so.
+    return cast("type[_MessageBase]", _message.MessageBase)
+
+
+if TYPE_CHECKING:
+    _Base = _MessageBase
+else:
+    _Base = _load_message_base()
+
+# True when AMQPMessage is built on the C extension's MessageBase.
+MESSAGE_SPEEDUPS: bool = _Base is not _MessageBase
+
+
+class AMQPMessage(_Base):
+    """An AMQP 1.0 message; ``bytes(message)`` is its encoding.
+
+    Arguments: `body` (positional or keyword), then keyword-only `header`,
+    `delivery_annotations`, `message_annotations`, `properties`, `application_properties`,
+    `footer` and `publishing_id`. `publishing_id` is not encoded: a producer uses it for
+    deduplication.
+    """
+
+    __slots__ = ()
 
     # --- sections ---------------------------------------------------------------------------
 
@@ -251,25 +305,15 @@ class AMQPMessage:
         # What rstream 1.x printed for a message: its body.
         return str(self._body)
 
-    def __bytes__(self) -> bytes:
-        return encode_amqp(self)
+    # __bytes__ comes from the base: the C fast path when the extension is built.
 
 
-def encode_amqp(message: AMQPMessage) -> bytes:
-    """The AMQP 1.0 encoding of `message` (also ``bytes(message)``). Raises AmqpEncodeError."""
-    raw = message._raw
-    if raw is not None:
-        return raw
-    body = message._body
-    sections = message._sections
-    try:
-        if sections is None:
-            if type(body) is bytes and len(body) < 256:
-                return DATA8_PREFIXES[len(body)] + body
-            return encode_body(body)
-        return encode_sections(sections, body)
-    except ENCODE_ERRORS as exc:
-        raise AmqpEncodeError(f"cannot encode the message: {exc}") from exc
+# Makes an AMQPMessage without running __init__ (the decoder sets every slot itself).
+_new_object = _Base.__new__
+
+# The AMQP 1.0 encoding of `message`, as ``bytes(message)``; raises AmqpEncodeError. The
+# C fast path when the extension is built.
+encode_amqp: Callable[[AMQPMessage], bytes] = AMQPMessage.__bytes__
 
 
 def amqp_decoder(data: bytes) -> AMQPMessage:
@@ -304,6 +348,3 @@ def decode_amqp(data: bytes, *, lazy: bool = True) -> AMQPMessage:
         message._all_sections()
     return message
 
-
-# bytes(message) is the hot path of a producer: skip the extra call through the method.
-AMQPMessage.__bytes__ = encode_amqp  # type: ignore[method-assign, assignment]

@@ -5,7 +5,7 @@ Sizes below count the way frame_max counts: the bytes after the 4-byte size pref
 
 Measured with timeit for 100 messages of 20 bytes (Python 3.11): building the parts with
 map(struct.pack) and one b"".join takes about 8 us; a pre-allocated bytearray filled with
-pack_into takes about 23 us.
+pack_into takes about 23 us. The core's optional C extension writes a v1 frame in one pass.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import struct
 from collections.abc import Sequence
 
 from rstream_core.protocol.constants import Key
+from rstream_core.speedups import load_speedups
 
 # key:u16, version:u16, publisherId:u8, count:i32
 PUBLISH_HEADER_SIZE = 9
@@ -49,10 +50,10 @@ def publish_header(publisher_id: int, count: int, body_size: int, version: int =
         raise ValueError(f"invalid Publish header: {exc}") from exc
 
 
-def encode_publish(
+def python_encode_publish(
     publisher_id: int, publishing_ids: Sequence[int], messages: Sequence[bytes]
 ) -> bytes:
-    """A Publish v1 frame with one simple entry per message."""
+    """A Publish v1 frame with one simple entry per message (see encode_publish)."""
     count = len(messages)
     if len(publishing_ids) != count:
         raise ValueError(f"{len(publishing_ids)} publishing ids for {count} messages")
@@ -66,6 +67,28 @@ def encode_publish(
     parts[2::2] = messages
     parts[0] = publish_header(publisher_id, count, ENTRY_OVERHEAD * count + sum(sizes))
     return b"".join(parts)
+
+
+_accelerated = load_speedups()
+
+if _accelerated is not None:
+    _c_encode_publish = _accelerated.encode_publish
+
+    def encode_publish(
+        publisher_id: int, publishing_ids: Sequence[int], messages: Sequence[bytes]
+    ) -> bytes:
+        """A Publish v1 frame with one simple entry per message.
+
+        By the C extension (lists of ints and bytes), else by `python_encode_publish`, which
+        also raises ValueError for what cannot be encoded.
+        """
+        frame = _c_encode_publish(publisher_id, publishing_ids, messages)
+        if type(frame) is bytes:
+            return frame
+        return python_encode_publish(publisher_id, publishing_ids, messages)
+
+else:
+    encode_publish = python_encode_publish
 
 
 def _filter_field(value: str | None) -> bytes:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -58,6 +56,7 @@ from rstream_plugins.codec_amqp.fast_sections import (
     python_decode_properties,
 )
 from rstream_plugins.codec_amqp.section_decoder import decode_section, scan_message
+from tests.extensions import run_python
 
 PROPERTIES_SLOT = 3
 APPLICATION_PROPERTIES_SLOT = 4
@@ -589,13 +588,18 @@ def test_the_speedups_flag_says_which_path_is_used() -> None:
 
 @pytest.mark.parametrize("disabled", [True, False])
 def test_rstream_no_extensions_selects_the_python_paths(disabled: bool) -> None:
-    environment = {
-        key: value for key, value in os.environ.items() if key != "RSTREAM_NO_EXTENSIONS"
-    }
-    if disabled:
-        environment["RSTREAM_NO_EXTENSIONS"] = "1"
     code = "from rstream_plugins import codec_amqp; print(codec_amqp.SPEEDUPS)"
-    output = subprocess.run(
-        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
-    ).stdout
+    output = run_python(code, no_extensions=disabled)
     assert output.strip() == str(SPEEDUPS is not None and not disabled)
+
+
+@pytest.mark.parametrize("disabled", [True, False])
+def test_rstream_no_extensions_selects_the_python_message_base(disabled: bool) -> None:
+    code = (
+        "from rstream_plugins.codec_amqp import message\n"
+        "print(message.MESSAGE_SPEEDUPS, message.AMQPMessage.__mro__[1].__module__)"
+    )
+    output = run_python(code, no_extensions=disabled)
+    built = SPEEDUPS is not None and not disabled
+    module = "_message" if built else "message"
+    assert output.split() == [str(built), f"rstream_plugins.codec_amqp.{module}"]

@@ -67,6 +67,55 @@ def test_defaults() -> None:
     assert bytes(message) == bytes.fromhex("00537740")
 
 
+def test_constructor_arguments() -> None:
+    # The same rules for the C MessageBase and the Python one (make test runs this file on
+    # both): body positional or keyword, everything else keyword-only.
+    message = AMQPMessage(b"b", publishing_id=7, footer={"f": 1})
+    assert (message.body, message.publishing_id, message.footer) == (b"b", 7, {"f": 1})
+    assert AMQPMessage(body=b"b") == AMQPMessage(b"b")
+    assert bytes(AMQPMessage(**{"body": b"b", "properties": None})) == bytes(AMQPMessage(b"b"))
+    with pytest.raises(TypeError):
+        AMQPMessage(b"b", b"c")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        AMQPMessage(b"b", body=b"c")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        AMQPMessage(b"b", subject="s")  # type: ignore[call-arg]
+
+
+def test_init_again_resets_the_message() -> None:
+    message = amqp_decoder(PROTON_STYLE)
+    message.__init__(b"new")  # type: ignore[misc]
+    assert message == AMQPMessage(b"new")
+    assert bytes(message) == bytes(AMQPMessage(b"new"))
+
+
+@pytest.mark.parametrize("size", [0, 1, 255, 256, 70000])
+def test_data_bodies_of_every_size_encode_as_one_data_section(size: int) -> None:
+    body = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    encoded = bytes(AMQPMessage(body))
+    head = b"\x00\x53\x75" + (
+        b"\xa0" + bytes([size]) if size < 256 else b"\xb0" + size.to_bytes(4, "big")
+    )
+    assert encoded == head + body
+    assert amqp_decoder(encoded).body == body
+
+
+def test_a_message_in_a_reference_cycle_is_collected() -> None:
+    import gc
+    import weakref
+
+    class Holder:
+        pass
+
+    holder = Holder()
+    message = AMQPMessage(holder, footer={"self": holder})
+    holder.message = message  # type: ignore[attr-defined]
+    alive = weakref.ref(holder)
+    del holder, message
+    gc.collect()
+    assert alive() is None
+
+
 def test_bytes_and_encode_amqp_agree() -> None:
     message = AMQPMessage(b"x", properties=Properties(subject="s"))
     assert bytes(message) == encode_amqp(message)

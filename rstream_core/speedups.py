@@ -1,0 +1,31 @@
+"""The core's optional C extension (`_speedups.c`): the publishing loops, when built.
+
+`pip install` builds it when a C compiler is there; without one the package installs without
+it and the pure-Python functions (always present, and the reference) run instead. Setting
+RSTREAM_NO_EXTENSIONS selects the pure-Python functions everywhere, as the codec plugin's
+extensions do; the tests run both on the same vectors.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from rstream_core.plugin_api import load_extension
+from rstream_core.types import ConfirmationStatus
+
+__all__ = ["SPEEDUPS", "load_speedups"]
+
+
+def load_speedups(ignore_environment: bool = False) -> ModuleType | None:
+    """The C extension, initialised; None when it is not built or RSTREAM_NO_EXTENSIONS is set.
+
+    (The tests ignore the environment, to check the C extension even when it is not used.)
+    """
+    extension = load_extension("rstream_core._speedups", ignore_environment=ignore_environment)
+    if extension is not None:
+        extension.init(ConfirmationStatus)
+    return extension
+
+
+_accelerated = load_speedups()
+SPEEDUPS: bool = _accelerated is not None

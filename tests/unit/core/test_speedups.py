@@ -1,0 +1,207 @@
+"""The core's optional C extension gives what the pure-Python functions give.
+
+`encode_publish` must return the exact bytes of `python_encode_publish` (vectors and
+hypothesis) or NotImplemented for what it leaves to Python; `settle_confirmed` must do what
+`python_settle_confirmed` does, call for call. Each check runs the C function whenever it is
+built, whatever RSTREAM_NO_EXTENSIONS says; only where no compiler built it (never in CI) are
+the C checks skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rstream_core import publisher, speedups
+from rstream_core.protocol import publish
+from rstream_core.protocol.publish import python_encode_publish
+from rstream_core.types import ConfirmationStatus
+from tests.extensions import run_python
+
+C = speedups.load_speedups(ignore_environment=True)
+needs_c = pytest.mark.skipif(
+    C is None and not os.environ.get("CI"), reason="the C extension is not built"
+)
+
+u64 = st.integers(0, (1 << 64) - 1)
+
+
+@needs_c
+def test_publish_vector() -> None:
+    assert C is not None
+    frame = C.encode_publish(5, [1, 2], [b"abc", b""])
+    assert frame == python_encode_publish(5, [1, 2], [b"abc", b""])
+    assert frame.hex() == (
+        "00000024" "0002" "0001" "05" "00000002"
+        "0000000000000001" "00000003" "616263" "0000000000000002" "00000000"
+    )
+
+
+@needs_c
+@settings(max_examples=200, deadline=None)
+@given(
+    publisher_id=st.integers(0, 255),
+    data=st.data(),
+    batch=st.lists(st.binary(max_size=300), max_size=40),
+)
+def test_c_encode_publish_gives_the_python_bytes(
+    publisher_id: int, data: st.DataObject, batch: list[bytes]
+) -> None:
+    assert C is not None
+    ids = data.draw(st.lists(u64, min_size=len(batch), max_size=len(batch)))
+    assert C.encode_publish(publisher_id, ids, batch) == python_encode_publish(
+        publisher_id, ids, batch
+    )
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        (256, [1], [b"x"]),
+        (-1, [1], [b"x"]),
+        (2**70, [1], [b"x"]),
+        (1, [1 << 64], [b"x"]),
+        (1, [-1], [b"x"]),
+        (1, [1, 2], [b"x"]),
+        (1, (1,), [b"x"]),
+        (1, [1], (b"x",)),
+        (1, [1], [bytearray(b"x")]),
+        (1, [1.0], [b"x"]),
+        (True, [1], [b"x"]),
+        ("1", [1], [b"x"]),
+        (1, [1], [b"x"], None),
+    ],
+)
+def test_c_encode_publish_leaves_other_arguments_to_python(arguments: tuple[Any, ...]) -> None:
+    assert C is not None
+    assert C.encode_publish(*arguments) is NotImplemented
+
+
+@pytest.mark.parametrize(
+    ("publisher_id", "ids", "messages"),
+    [(256, [1], [b"x"]), (1, [1 << 64], [b"x"]), (1, [1, 2], [b"x"])],
+)
+def test_encode_publish_raises_value_error_whichever_path(
+    publisher_id: int, ids: list[int], messages: list[bytes]
+) -> None:
+    with pytest.raises(ValueError):
+        publish.encode_publish(publisher_id, ids, messages)
+
+
+def test_encode_publish_takes_tuples_and_bytes_like_values() -> None:
+    # Left to Python by the C function, encoded all the same.
+    expected = python_encode_publish(1, [7], [b"ab"])
+    assert publish.encode_publish(1, (7,), (bytearray(b"ab"),)) == expected
+
+
+# ------------------------------------------------------------------ settle_confirmed
+
+Settle = Callable[..., None]
+SETTLERS: list[Any] = [pytest.param(publisher.python_settle_confirmed, id="python")]
+if C is not None or os.environ.get("CI"):
+    SETTLERS.append(pytest.param(C.settle_confirmed if C else None, id="c"))
+
+
+class Recorder:
+    """Callbacks, results and errors, in the order they happened."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+
+    def callback(self, status: ConfirmationStatus) -> None:
+        self.events.append(("callback", status))
+
+    def on_result(self, result: Any) -> None:
+        self.events.append(("result", result))
+
+    def on_error(self, error: BaseException) -> None:
+        self.events.append(("error", repr(error)))
+
+
+@pytest.mark.parametrize("settle", SETTLERS)
+def test_settle_confirmed_calls_each_callback_once(settle: Settle) -> None:
+    recorder = Recorder()
+    unconfirmed: dict[int, Any] = {1: b"a", 2: b"b", 3: b"c", 4: b"d"}
+    callbacks: dict[int, Any] = {1: recorder.callback, 2: recorder.callback, 4: None}
+    # 2 twice (a repeated confirm), 3 without callback, 4 with None, 9 unknown.
+    settle((1, 2, 2, 3, 4, 9), unconfirmed, callbacks, recorder.on_result, recorder.on_error)
+    assert unconfirmed == {}
+    assert callbacks == {}
+    assert recorder.events == [
+        ("callback", ConfirmationStatus(1, True, 1, False)),
+        ("callback", ConfirmationStatus(2, True, 1, False)),
+    ]
+    status = recorder.events[0][1]
+    assert type(status) is ConfirmationStatus
+    assert (status.message_id, status.is_confirmed, status.response_code) == (1, True, 1)
+    assert status.timed_out is False
+
+
+@pytest.mark.parametrize("settle", SETTLERS)
+def test_settle_confirmed_hands_on_results_and_errors(settle: Settle) -> None:
+    recorder = Recorder()
+
+    def failing(status: ConfirmationStatus) -> None:
+        raise RuntimeError(f"bad {status.message_id}")
+
+    def returning(status: ConfirmationStatus) -> str:
+        return f"result {status.message_id}"
+
+    unconfirmed = dict.fromkeys(range(1, 5), b"m")
+    callbacks: dict[int, Any] = {1: failing, 2: returning, 3: recorder.callback, 4: failing}
+    settle([1, 2, 3, 4], unconfirmed, callbacks, recorder.on_result, recorder.on_error)
+    assert recorder.events == [
+        ("error", "RuntimeError('bad 1')"),
+        ("result", "result 2"),
+        ("callback", ConfirmationStatus(3)),
+        ("error", "RuntimeError('bad 4')"),
+    ]
+    assert unconfirmed == {}
+    assert callbacks == {}
+
+
+@pytest.mark.parametrize("settle", SETTLERS)
+def test_settle_confirmed_lets_base_exceptions_through(settle: Settle) -> None:
+    def interrupted(status: ConfirmationStatus) -> None:
+        raise KeyboardInterrupt
+
+    unconfirmed = {1: b"a", 2: b"b"}
+    callbacks: dict[int, Any] = {1: interrupted, 2: interrupted}
+    with pytest.raises(KeyboardInterrupt):
+        settle([1, 2], unconfirmed, callbacks, print, print)
+    assert unconfirmed == {2: b"b"}  # the loop stopped at the exception
+
+
+@pytest.mark.parametrize("settle", SETTLERS)
+def test_a_callback_may_change_the_tables(settle: Settle) -> None:
+    unconfirmed = dict.fromkeys(range(1, 4), b"m")
+    seen: list[int] = []
+
+    def callback(status: ConfirmationStatus) -> None:
+        seen.append(status.message_id)
+        unconfirmed.pop(3, None)  # settled meanwhile by someone else
+        callbacks.clear()
+
+    callbacks: dict[int, Any] = {1: callback, 2: callback, 3: callback}
+    settle([1, 2, 3], unconfirmed, callbacks, print, print)
+    assert seen == [1]
+    assert unconfirmed == {}
+
+
+def test_the_publisher_uses_the_c_loop_when_built() -> None:
+    uses_c = publisher.settle_confirmed is not publisher.python_settle_confirmed
+    assert uses_c == speedups.SPEEDUPS
+    assert (publish.encode_publish is not python_encode_publish) == speedups.SPEEDUPS
+
+
+@pytest.mark.parametrize("disabled", [True, False])
+def test_rstream_no_extensions_selects_the_python_paths(disabled: bool) -> None:
+    output = run_python("from rstream_core import speedups; print(speedups.SPEEDUPS)",
+                        no_extensions=disabled)
+    assert output.strip() == str(C is not None and not disabled)
