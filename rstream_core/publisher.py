@@ -60,8 +60,10 @@ _PUBLISHING_ID = operator.attrgetter("publishing_id")
 _JUST_BYTES = {bytes}
 
 # A buffered batch is written once it holds this many bytes even if the caller never yields:
-# frames far below frame_max keep the broker working while the next batch is built.
-BATCH_BYTES = 32 * 1024
+# frames far below frame_max keep the broker working while the next batch is built. Measured
+# (send_batch of 100 AMQP messages, median of 4 runs of 1M): 8 KiB 861k msg/s, 32 KiB 865k,
+# 64 KiB 945k, 128 KiB 940k; one-message send the same at 32 and 64 KiB.
+BATCH_BYTES = 64 * 1024
 
 # Recovery back-off: first retry quickly, then at most every few seconds.
 RETRY_FIRST_DELAY = 0.2
@@ -146,6 +148,9 @@ class Publisher:
         self._bytes_as_is = encode is default_encode
         self._filtering = filtering
         self._max_unconfirmed = max_unconfirmed
+        # Blocked senders resume once 10% of the window is free: a fuller window keeps the
+        # broker busier (1M messages by send_batch, three runs each: 1.48-1.59 s resuming at
+        # 50%, 1.15-1.31 s at 90%).
         self._low_water = max_unconfirmed * 9 // 10
         self._confirm_timeout = confirm_timeout
         self._recovery = recovery
