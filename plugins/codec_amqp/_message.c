@@ -11,10 +11,13 @@
  * with the same rules; __bytes__ returns the bytes the message was decoded from while they
  * are kept, encodes the usual message itself, and hands every other message to the Python
  * encoder given to init(), so all other encoding and every error stay in Python.
+ * decode(data) builds the message python_amqp_decoder's fast path builds (one data section
+ * under 256 bytes) and hands any other input to python_amqp_decoder.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <string.h>
 
 typedef struct {
     PyObject_HEAD
@@ -25,9 +28,11 @@ typedef struct {
 } MessageBase;
 
 /* Set by init(). */
+static PyTypeObject *message_class; /* message.AMQPMessage, built on MessageBase */
 static PyObject *amqp_value_class; /* types.AmqpValue: the body that needs unwrapping */
 static PyObject *unwrap_body;      /* message._unwrap(AmqpValue) -> body */
 static PyObject *python_encode;    /* message._python_encode(message) -> bytes */
+static PyObject *python_decode;    /* message.python_amqp_decoder(data) -> AMQPMessage */
 
 /* Keyword arguments in the order of the Python signature; index 0 is also positional. */
 #define ARGUMENTS 8
@@ -205,25 +210,63 @@ static PyTypeObject MessageBaseType = {
 };
 
 static PyObject *init(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "init(AmqpValue, unwrap, python_encode)");
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "init(AMQPMessage, AmqpValue, unwrap, python_encode, python_decode)");
         return NULL;
     }
-    if (!PyType_Check(args[0]) || !PyCallable_Check(args[1]) || !PyCallable_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "init(): a class and two callables expected");
+    if (!PyType_Check(args[0]) ||
+        !PyType_IsSubtype((PyTypeObject *)args[0], &MessageBaseType) ||
+        !PyType_Check(args[1]) || !PyCallable_Check(args[2]) || !PyCallable_Check(args[3]) ||
+        !PyCallable_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "init(): a MessageBase subclass, a class and three callables expected");
         return NULL;
     }
-    PyObject **slots[] = {&amqp_value_class, &unwrap_body, &python_encode};
-    for (int i = 0; i < 3; i++) {
+    PyObject **slots[] = {(PyObject **)&message_class, &amqp_value_class, &unwrap_body,
+                          &python_encode, &python_decode};
+    for (int i = 0; i < 5; i++) {
         Py_INCREF(args[i]);
         Py_XSETREF(*slots[i], args[i]);
     }
     Py_RETURN_NONE;
 }
 
+/* decode(data): AMQPMessage(body=data[5:]) keeping data as its bytes, when data is exactly
+ * one data section of less than 256 bytes; python_decode(data) for anything else. */
+static PyObject *decode(PyObject *module, PyObject *data) {
+    if (python_decode == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the _message extension was not initialised");
+        return NULL;
+    }
+    if (!PyBytes_CheckExact(data)) return PyObject_CallOneArg(python_decode, data);
+    Py_ssize_t size = PyBytes_GET_SIZE(data);
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(data);
+    if (size <= 4 || p[4] != size - 5 || memcmp(p, "\x00\x53\x75\xa0", 4) != 0) {
+        return PyObject_CallOneArg(python_decode, data);
+    }
+    PyObject *body = PyBytes_FromStringAndSize((const char *)p + 5, size - 5);
+    if (body == NULL) return NULL;
+    MessageBase *message = (MessageBase *)message_class->tp_alloc(message_class, 0);
+    if (message == NULL) {
+        Py_DECREF(body);
+        return NULL;
+    }
+    Py_INCREF(data);
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    message->body = body;
+    message->raw = data;
+    message->sections = Py_None;
+    message->publishing_id = Py_None;
+    return (PyObject *)message;
+}
+
 static PyMethodDef methods[] = {
     {"init", (PyCFunction)(void (*)(void))init, METH_FASTCALL,
-     "init(AmqpValue, unwrap, python_encode)"},
+     "init(AMQPMessage, AmqpValue, unwrap, python_encode, python_decode)"},
+    {"decode", (PyCFunction)decode, METH_O,
+     "Decode an AMQP 1.0 message (see message.python_amqp_decoder)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -7,8 +7,11 @@ from typing import Any
 class MessageBase: ...
 
 def init(
+    message: type[Any],
     amqp_value: type[Any],
     unwrap: Callable[[Any], Any],
     python_encode: Callable[[Any], bytes],
+    python_decode: Callable[[bytes], Any],
     /,
 ) -> None: ...
+def decode(data: bytes, /) -> Any: ...

@@ -17,7 +17,7 @@ read by most consumers, have decoders of their own for their usual shapes (`fast
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rstream_core.plugin_api import load_extension
 
@@ -132,20 +132,14 @@ class _MessageBase:
     __bytes__ = _python_encode
 
 
-def _load_message_base() -> type[_MessageBase]:
-    """The C MessageBase when built and allowed (RSTREAM_NO_EXTENSIONS unset), else Python's."""
-    _message = load_extension("rstream_plugins.codec_amqp._message")
-    if _message is None:
-        return _MessageBase
-    _message.init(AmqpValue, _unwrap, _python_encode)
-    # The same contract as _MessageBase (see _message.c); the stub cannot say so.
-    return cast("type[_MessageBase]", _message.MessageBase)
+# The optional C extension (None when not built, or turned off by RSTREAM_NO_EXTENSIONS).
+_EXTENSION = load_extension("rstream_plugins.codec_amqp._message")
 
-
-if TYPE_CHECKING:
+# Not a conditional expression: mypy must see one base class, _MessageBase's contract.
+if TYPE_CHECKING or _EXTENSION is None:  # noqa: SIM108
     _Base = _MessageBase
 else:
-    _Base = _load_message_base()
+    _Base = _EXTENSION.MessageBase
 
 # True when AMQPMessage is built on the C extension's MessageBase.
 MESSAGE_SPEEDUPS: bool = _Base is not _MessageBase
@@ -316,7 +310,7 @@ _new_object = _Base.__new__
 encode_amqp: Callable[[AMQPMessage], bytes] = AMQPMessage.__bytes__
 
 
-def amqp_decoder(data: bytes) -> AMQPMessage:
+def python_amqp_decoder(data: bytes) -> AMQPMessage:
     """Decode an AMQP 1.0 message (lazily, see the module docstring). Raises AmqpDecodeError."""
     if type(data) is not bytes:
         data = bytes(data)
@@ -339,6 +333,15 @@ def amqp_decoder(data: bytes) -> AMQPMessage:
     message._sections = sections
     message.publishing_id = None
     return message
+
+
+if _EXTENSION is None:
+    amqp_decoder = python_amqp_decoder
+else:
+    # The C decoder builds the usual message (a short data section) itself and hands every
+    # other input to python_amqp_decoder. The same results, the same errors.
+    _EXTENSION.init(AMQPMessage, AmqpValue, _unwrap, _python_encode, python_amqp_decoder)
+    amqp_decoder = _EXTENSION.decode
 
 
 def decode_amqp(data: bytes, *, lazy: bool = True) -> AMQPMessage:

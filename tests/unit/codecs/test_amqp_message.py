@@ -42,6 +42,7 @@ from rstream_plugins.codec_amqp import (
     encode_amqp,
     rstream_register_codecs,
 )
+from rstream_plugins.codec_amqp.message import python_amqp_decoder
 
 PROTON_STYLE = bytes.fromhex(  # map32/list32 sections, as Apache Qpid Proton writes them
     "00 53 72 d1 00 00 00 0b 00 00 00 02 a3 03 78 2d 61 55 01"  # {x-a: 1}
@@ -98,6 +99,37 @@ def test_data_bodies_of_every_size_encode_as_one_data_section(size: int) -> None
     )
     assert encoded == head + body
     assert amqp_decoder(encoded).body == body
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x00\x53\x75\xa0\x00",
+        b"\x00\x53\x75\xa0\x02hi",
+        b"\x00\x53\x75\xa0\xff" + bytes(255),
+        bytearray(b"\x00\x53\x75\xa0\x02hi"),
+        memoryview(b"\x00\x53\x75\xa0\x02hi"),
+        b"\x00\x53\x75\xa0\x03hi",  # says 3 bytes, holds 2
+        b"\x00\x53\x75\xa0\x01hi",  # says 1 byte, holds 2
+        b"\x00\x53\x75\xa0",
+        b"\x00\x53\x77\x40",
+        b"",
+        PROTON_STYLE,
+    ],
+)
+def test_amqp_decoder_and_the_python_decoder_agree(data: bytes) -> None:
+    # amqp_decoder is the C decoder when the extension is built (make test runs this file on
+    # both); it must give what the pure-Python decoder gives, errors included.
+    try:
+        expected = python_amqp_decoder(data)
+    except AmqpDecodeError as exc:
+        with pytest.raises(AmqpDecodeError, match=str(exc)[:20]):
+            amqp_decoder(data)
+        return
+    message = amqp_decoder(data)
+    assert type(message) is AMQPMessage
+    assert message == expected
+    assert bytes(message) == bytes(expected) == bytes(data)
 
 
 def test_a_message_in_a_reference_cycle_is_collected() -> None:
