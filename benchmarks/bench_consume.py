@@ -32,6 +32,7 @@ from common import (
     Tally,
     body,
     markdown_table,
+    median_results,
     parser,
     run_script,
     stream_name,
@@ -142,16 +143,21 @@ def main() -> None:
             return
         args = ["--count", str(a.count), "--host", a.host, "--port", str(a.port),
                 "--timeout", str(a.timeout), "--stream", stream]
-        results: list[Result] = []
-        if "ours" in only:
-            results += measure_ours(a.host, a.port, stream, a.count, a.timeout)
-        if "peers" in only:
-            results += measure_others(args, a.count, a.timeout)
-        if "raw" in only:
-            results += measure_raw(args, a.count, a.timeout)
+        rounds: list[list[Result]] = []
+        for number in range(1, a.rounds + 1):
+            print(f"# round {number} of {a.rounds}", file=sys.stderr, flush=True)
+            results: list[Result] = []
+            if "ours" in only:
+                results += measure_ours(a.host, a.port, stream, a.count, a.timeout)
+            if "peers" in only:
+                results += measure_others(args, a.count, a.timeout)
+            if "raw" in only:
+                results += measure_raw(args, a.count, a.timeout)
+            rounds.append(results)
     finally:
         asyncio.run(delete_stream(a.host, a.port, stream))
-    print(markdown_table(f"Consume {a.count:,} messages from the first offset", results))
+    title = f"Consume {a.count:,} messages from the first offset"
+    print(markdown_table(title, median_results(rounds)))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from common import (
     Stopwatch,
     body,
     markdown_table,
+    median_results,
     parser,
     run_script,
     stream_name,
@@ -155,14 +156,19 @@ def main() -> None:
     only = set(a.only or ["ours", "peers", "raw"])
     common_args = ["--count", str(a.count), "--batch", str(a.batch), "--host", a.host,
                    "--port", str(a.port), "--timeout", str(a.timeout)]
-    results: list[Result] = []
-    if "ours" in only:
-        results += measure_ours(a.host, a.port, a.count, a.batch, a.timeout)
-    if "peers" in only:
-        results += measure_peers(common_args, a.batch, a.count, a.timeout)
-    if "raw" in only:
-        results += measure_raw(common_args, a.batch, a.count, a.timeout)
-    print(markdown_table(f"Publish {a.count:,} messages, until all confirmed", results))
+    rounds: list[list[Result]] = []
+    for number in range(1, a.rounds + 1):
+        print(f"# round {number} of {a.rounds}", file=sys.stderr, flush=True)
+        results: list[Result] = []
+        if "ours" in only:
+            results += measure_ours(a.host, a.port, a.count, a.batch, a.timeout)
+        if "peers" in only:
+            results += measure_peers(common_args, a.batch, a.count, a.timeout)
+        if "raw" in only:
+            results += measure_raw(common_args, a.batch, a.count, a.timeout)
+        rounds.append(results)
+    title = f"Publish {a.count:,} messages, until all confirmed"
+    print(markdown_table(title, median_results(rounds)))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import math
 import os
@@ -34,6 +35,8 @@ DEFAULT_BATCH = 100
 DEFAULT_TIMEOUT = 240.0
 
 OURS = "rstream (ours)"
+# What a peer script appends to the mode of its fastest variant (see peers/rbfly_publish.py).
+BEST = " (best)"
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Result:
     `cpu_seconds` is the CPU time the client's process used meanwhile: unlike `seconds`, it
     hardly moves when the broker or another process takes the CPU.
     `error` is set when the measurement failed; `seconds` is then NaN.
+    `runs`, `low_rate`, `high_rate`: for the median of repeated rounds (see `median_results`),
+    how many rounds succeeded and the slowest and fastest rate among them.
     """
 
     client: str
@@ -53,6 +58,9 @@ class Result:
     baseline: str
     error: str = ""
     cpu_seconds: float = math.nan
+    runs: int = 1
+    low_rate: float = math.nan
+    high_rate: float = math.nan
 
     @property
     def rate(self) -> float:
@@ -158,6 +166,8 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=5552)
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                    help="seconds before one measurement is given up")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="repeat every measurement this many times and report the median")
     return p
 
 
@@ -210,28 +220,73 @@ def _last_line(text: str) -> str:
     return lines[-1][:200] if lines else ""
 
 
+def median_results(rounds: Sequence[Sequence[Result]]) -> list[Result]:
+    """One row per (client, mode) over repeated rounds: the round with the median rate.
+
+    The machine's speed drifts by more than ten percent between runs (the broker shares the two
+    cores), so each measurement is repeated and the rounds interleave every client's runs. The
+    row keeps its own seconds and CPU time, and records the spread of the successful rounds;
+    it is failed only when every round failed.
+    """
+    order: list[tuple[str, str]] = []
+    runs: dict[tuple[str, str], list[Result]] = {}
+    for results in rounds:
+        for r in results:
+            key = (r.client, r.mode.removesuffix(BEST))
+            if key not in runs:
+                order.append(key)
+            runs.setdefault(key, []).append(r)
+    rows = []
+    for key in order:
+        good = sorted((r for r in runs[key] if not r.error), key=lambda r: r.rate)
+        if not good:
+            rows.append(runs[key][-1])
+            continue
+        middle = good[(len(good) - 1) // 2]  # the lower middle for an even count
+        rows.append(dataclasses.replace(
+            middle, mode=key[1], runs=len(good), low_rate=good[0].rate, high_rate=good[-1].rate
+        ))
+    marked = {r.client for results in rounds for r in results if r.mode.endswith(BEST)}
+    return _mark_best(rows, marked)
+
+
+def _mark_best(rows: list[Result], marked: set[str]) -> list[Result]:
+    """A peer that marks its fastest variant "(best)" in each round gets the mark again on
+    the variant whose median is the fastest."""
+    for client in marked:
+        variants = [r for r in rows if r.client == client and not r.error]
+        fastest = max(variants, key=lambda r: r.rate)
+        fastest.mode += BEST
+    return rows
+
+
 def markdown_table(title: str, results: Sequence[Result]) -> str:
     """Client, mode, seconds, msg/s and the ratio to our comparable mode."""
     ours = {r.mode: r.rate for r in results if r.client == OURS}
     lines = [
         f"### {title}",
         "",
-        "| client | mode | seconds | msg/s | vs ours | client CPU µs/msg |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| client | mode | seconds | msg/s | vs ours | client CPU µs/msg | rounds: msg/s range |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         if r.error:
-            lines.append(f"| {r.client} | {r.mode} | - | - | failed: {r.error} | - |")
+            lines.append(f"| {r.client} | {r.mode} | - | - | failed: {r.error} | - | - |")
             continue
         reference = ours.get(r.baseline, math.nan)
         ratio = r.rate / reference if reference > 0 else math.nan
         cpu = "-" if math.isnan(r.cpu_seconds) else f"{r.cpu_seconds / r.count * 1e6:.2f}"
+        spread = "-" if math.isnan(r.low_rate) else (
+            f"{r.runs}: {r.low_rate:,.0f} - {r.high_rate:,.0f}"
+        )
         lines.append(
             f"| {r.client} | {r.mode} | {r.seconds:.2f} | {r.rate:,.0f} | "
-            f"{_ratio(ratio, r.baseline)} | {cpu} |"
+            f"{_ratio(ratio, r.baseline)} | {cpu} | {spread} |"
         )
     lines += [
         "",
+        "Each row is the round with the median msg/s (rounds interleave every client); the "
+        "last column gives how many rounds succeeded and their slowest and fastest msg/s. "
         "`vs ours`: this row's msg/s divided by ours in the mode named in brackets "
         "(above 1: faster than ours). `client CPU µs/msg`: CPU time of the client's process "
         "during the measurement, per message (the broker's is not in it).",

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs the publish and the consume benchmark once each, one after the other, and writes
+# Runs the publish and the consume benchmark (ROUNDS interleaved rounds each, every row the
+# median round), one after the other, and writes
 # benchmarks/results.md: the date, the machine, the versions, and both tables.
 #
-#   benchmarks/run_all.sh                  # 1,000,000 messages per measurement
-#   COUNT=50000 benchmarks/run_all.sh      # a quick check
+#   benchmarks/run_all.sh                  # 1,000,000 messages per measurement, 3 rounds
+#   COUNT=50000 ROUNDS=1 benchmarks/run_all.sh      # a quick check
 #
 # Needs the broker on HOST:PORT (default 127.0.0.1:5552, guest/guest), our venv (.venv, from
 # `make venv`) and the peers' venv (.benchvenv), created here on first use.
@@ -11,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 COUNT=${COUNT:-1000000}
+ROUNDS=${ROUNDS:-3}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5552}
 PY=.venv/bin/python
@@ -35,7 +37,7 @@ cpu() {
     echo "$model (family $family)"
 }
 
-args=(--count "$COUNT" --host "$HOST" --port "$PORT")
+args=(--count "$COUNT" --rounds "$ROUNDS" --host "$HOST" --port "$PORT")
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 {
@@ -46,7 +48,7 @@ trap 'rm -f "$tmp"' EXIT
     echo "- Python: $("$PY" -c 'import platform; print(platform.python_version())')"
     echo "- broker: RabbitMQ $("$PY" benchmarks/raw_ceiling.py version --host "$HOST" --port "$PORT") on $HOST:$PORT"
     echo "- peers: rstream $(version_of rstream), rbfly $(version_of rbfly)"
-    echo "- messages per measurement: $COUNT, each measurement run once"
+    echo "- messages per measurement: $COUNT; $ROUNDS rounds, each row the median round"
     echo
 } > "$tmp"
 
