@@ -64,8 +64,11 @@ static PyObject *encode_publish(PyObject *module, PyObject *const *args, Py_ssiz
         if (!PyBytes_CheckExact(message) || !PyLong_CheckExact(PyList_GET_ITEM(ids, i))) {
             return not_handled();
         }
+        /* Checked before adding: no overflow where Py_ssize_t has 32 bits. */
+        if (PyBytes_GET_SIZE(message) > MAX_FRAME_BODY - ENTRY_OVERHEAD - body) {
+            return not_handled();
+        }
         body += ENTRY_OVERHEAD + PyBytes_GET_SIZE(message);
-        if (body > MAX_FRAME_BODY) return not_handled();
     }
     PyObject *frame = PyBytes_FromStringAndSize(NULL, 4 + body);
     if (frame == NULL) return NULL;
@@ -125,7 +128,11 @@ static int report_error(PyObject *on_error) {
     PyErr_Fetch(&type, &value, &traceback);
     PyErr_NormalizeException(&type, &value, &traceback);
     if (traceback != NULL && value != NULL) PyException_SetTraceback(value, traceback);
+    PyObject *handled = PyErr_GetHandledException();
+    PyErr_SetHandledException(value);
     int status = call_handler(on_error, value != NULL ? value : Py_None);
+    PyErr_SetHandledException(handled);
+    Py_XDECREF(handled);
     Py_XDECREF(type);
     Py_XDECREF(value);
     Py_XDECREF(traceback);
@@ -148,17 +155,20 @@ static PyObject *settle_confirmed(PyObject *module, PyObject *const *args, Py_ss
     PyObject *on_result = args[3], *on_error = args[4];
     PyObject *ids = PySequence_Fast(args[0], "publishing ids must be a sequence");
     if (ids == NULL) return NULL;
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(ids);
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *publishing_id = PySequence_Fast_GET_ITEM(ids, i);
+    /* A list may shrink, and its items be replaced, while callbacks (or the __del__ of a
+     * value dropped from a table) run: re-read the size, and own the id being settled. */
+    PyObject *publishing_id = NULL;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(ids); i++) {
+        Py_XSETREF(publishing_id, Py_NewRef(PySequence_Fast_GET_ITEM(ids, i)));
         /* A callback may change the tables: look them up afresh for every id. */
         PyObject *message = PyDict_GetItemWithError(unconfirmed, publishing_id);
         if (message == NULL) {
             if (PyErr_Occurred()) goto error;
             continue; /* not ours any more (settled already, or a stray confirm) */
         }
+        int was_none = message == Py_None; /* pop(id, None) is None: skipped, as in Python */
         if (PyDict_DelItem(unconfirmed, publishing_id) < 0) goto error;
-        if (PyDict_GET_SIZE(callbacks) == 0) continue;
+        if (was_none || PyDict_GET_SIZE(callbacks) == 0) continue;
         PyObject *callback = PyDict_GetItemWithError(callbacks, publishing_id);
         if (callback == NULL) {
             if (PyErr_Occurred()) goto error;
@@ -192,9 +202,11 @@ static PyObject *settle_confirmed(PyObject *module, PyObject *const *args, Py_ss
         Py_DECREF(result);
         if (failed) goto error;
     }
+    Py_XDECREF(publishing_id);
     Py_DECREF(ids);
     Py_RETURN_NONE;
 error:
+    Py_XDECREF(publishing_id);
     Py_DECREF(ids);
     return NULL;
 }

@@ -48,10 +48,8 @@ static int argument_index(PyObject *key) {
         if (key == interned_names[i]) return i;
     }
     /* Keys of a ** dict need not be interned: compare the text. */
-    if (PyUnicode_Check(key)) {
-        for (int i = 0; i < ARGUMENTS; i++) {
-            if (PyUnicode_Compare(key, interned_names[i]) == 0) return i;
-        }
+    for (int i = 0; i < ARGUMENTS; i++) {
+        if (PyUnicode_Compare(key, interned_names[i]) == 0) return i;
     }
     return -1;
 }
@@ -69,6 +67,10 @@ static int parse_arguments(PyObject *args, PyObject *kwds, PyObject **values) {
     Py_ssize_t pos = 0;
     PyObject *key, *value;
     while (PyDict_Next(kwds, &pos, &key, &value)) {
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+            return -1;
+        }
         int index = argument_index(key);
         if (index < 0) {
             PyErr_Format(PyExc_TypeError,
@@ -109,20 +111,23 @@ static int message_init(MessageBase *self, PyObject *args, PyObject *kwds) {
         return -1;
     }
     if (parse_arguments(args, kwds, values) < 0) return -1;
+    /* Take every reference before _unwrap runs Python code: values[] borrow from kwds. */
+    PyObject *sections = make_sections(values);
+    if (sections == NULL) return -1;
+    PyObject *publishing_id = values[PUBLISHING_ID] != NULL ? values[PUBLISHING_ID] : Py_None;
+    Py_INCREF(publishing_id);
     PyObject *body = values[0] != NULL ? values[0] : Py_None;
     if ((PyObject *)Py_TYPE(body) == amqp_value_class) {
-        body = PyObject_CallOneArg(unwrap_body, body);
-        if (body == NULL) return -1;
+        Py_INCREF(body);
+        Py_SETREF(body, PyObject_CallOneArg(unwrap_body, body));
+        if (body == NULL) {
+            Py_DECREF(sections);
+            Py_DECREF(publishing_id);
+            return -1;
+        }
     } else {
         Py_INCREF(body);
     }
-    PyObject *sections = make_sections(values);
-    if (sections == NULL) {
-        Py_DECREF(body);
-        return -1;
-    }
-    PyObject *publishing_id = values[PUBLISHING_ID] != NULL ? values[PUBLISHING_ID] : Py_None;
-    Py_INCREF(publishing_id);
     Py_INCREF(Py_None);
     Py_XSETREF(self->body, body);
     Py_XSETREF(self->raw, Py_None);
@@ -138,9 +143,10 @@ static PyObject *message_bytes(MessageBase *self, PyObject *Py_UNUSED(ignored)) 
         Py_INCREF(raw);
         return raw;
     }
+    /* An unset slot (NULL) goes to Python too, which raises AttributeError as for __slots__. */
     PyObject *body = self->body;
-    int no_sections = self->sections == NULL || self->sections == Py_None;
-    if (no_sections && body != NULL && PyBytes_CheckExact(body) && PyBytes_GET_SIZE(body) < 256) {
+    if (raw != NULL && self->sections == Py_None && body != NULL && PyBytes_CheckExact(body) &&
+        PyBytes_GET_SIZE(body) < 256) {
         Py_ssize_t size = PyBytes_GET_SIZE(body);
         PyObject *result = PyBytes_FromStringAndSize(NULL, size + 5);
         if (result == NULL) return NULL;
@@ -152,6 +158,10 @@ static PyObject *message_bytes(MessageBase *self, PyObject *Py_UNUSED(ignored)) 
         out[4] = (unsigned char)size;
         memcpy(out + 5, PyBytes_AS_STRING(body), (size_t)size);
         return result;
+    }
+    if (python_encode == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the _message extension was not initialised");
+        return NULL;
     }
     return PyObject_CallOneArg(python_encode, (PyObject *)self);
 }
@@ -174,8 +184,10 @@ static int message_clear(MessageBase *self) {
 
 static void message_dealloc(MessageBase *self) {
     PyObject_GC_UnTrack(self);
+    Py_TRASHCAN_BEGIN(self, message_dealloc)
     message_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
+    Py_TRASHCAN_END
 }
 
 /* T_OBJECT_EX, as Python's own __slots__: an unset slot raises AttributeError, and CPython

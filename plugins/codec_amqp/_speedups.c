@@ -147,10 +147,15 @@ static int parse_args(PyObject *const *args, Py_ssize_t nargs, const unsigned ch
     if (nargs != 2 || !PyBytes_CheckExact(args[0]) || !PyTuple_CheckExact(args[1]) ||
         PyTuple_GET_SIZE(args[1]) != 2)
         return 0;
+    /* Not an int, or too large: Python's to report. */
     *start = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[1], 0));
+    if (*start == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
     *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[1], 1));
-    if (PyErr_Occurred()) {
-        PyErr_Clear(); /* not an int, or too large: Python's to report */
+    if (*end == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
         return 0;
     }
     *data = (const unsigned char *)PyBytes_AS_STRING(args[0]);

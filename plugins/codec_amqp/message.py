@@ -16,6 +16,7 @@ read by most consumers, have decoders of their own for their usual shapes (`fast
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -155,6 +156,8 @@ class AMQPMessage(_Base):
     """
 
     __slots__ = ()
+    # help() and inspect show the constructor's parameters whichever base is in use.
+    __signature__ = inspect.signature(_MessageBase)
 
     # --- sections ---------------------------------------------------------------------------
 
@@ -300,6 +303,16 @@ class AMQPMessage(_Base):
         return str(self._body)
 
     # __bytes__ comes from the base: the C fast path when the extension is built.
+
+    # copy, deepcopy and pickle: the same state whichever base holds the slots (the C base
+    # has no __slots__ for copyreg to find). The section list is copied: a copy that decodes a
+    # section later must not write it into the original's list.
+    def __getstate__(self) -> tuple[Any, Any, Any, Any]:
+        sections = None if self._sections is None else list(self._sections)
+        return (self._body, self._raw, sections, self.publishing_id)
+
+    def __setstate__(self, state: tuple[Any, Any, Any, Any]) -> None:
+        self._body, self._raw, self._sections, self.publishing_id = state
 
 
 # Makes an AMQPMessage without running __init__ (the decoder sets every slot itself).

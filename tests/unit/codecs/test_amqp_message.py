@@ -52,18 +52,22 @@ PROTON_STYLE = bytes.fromhex(  # map32/list32 sections, as Apache Qpid Proton wr
 )
 
 
+# Every keyword argument of AMQPMessage, in the order of its signature (after `body`).
+FIELDS = (
+    "header",
+    "delivery_annotations",
+    "message_annotations",
+    "properties",
+    "application_properties",
+    "footer",
+    "publishing_id",
+)
+
+
 def test_defaults() -> None:
     message = AMQPMessage()
     assert message.body is None
-    for name in (
-        "header",
-        "delivery_annotations",
-        "message_annotations",
-        "properties",
-        "application_properties",
-        "footer",
-        "publishing_id",
-    ):
+    for name in FIELDS:
         assert getattr(message, name) is None
     assert bytes(message) == bytes.fromhex("00537740")
 
@@ -81,6 +85,25 @@ def test_constructor_arguments() -> None:
         AMQPMessage(b"b", body=b"c")  # type: ignore[misc]
     with pytest.raises(TypeError):
         AMQPMessage(b"b", subject="s")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="keywords must be strings"):
+        AMQPMessage(**{1: b"b"})  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("slot", ["_raw", "_sections", "_body"])
+def test_bytes_of_a_message_with_a_deleted_slot_raises_attribute_error(slot: str) -> None:
+    message = AMQPMessage(b"b")
+    delattr(message, slot)
+    with pytest.raises(AttributeError):
+        bytes(message)
+
+
+def test_the_signature_names_every_argument() -> None:
+    import inspect
+
+    parameters = inspect.signature(AMQPMessage).parameters
+    assert list(parameters) == ["body", *FIELDS]
+    assert parameters["body"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert parameters["footer"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def test_init_again_resets_the_message() -> None:
@@ -130,6 +153,30 @@ def test_amqp_decoder_and_the_python_decoder_agree(data: bytes) -> None:
     assert type(message) is AMQPMessage
     assert message == expected
     assert bytes(message) == bytes(expected) == bytes(data)
+
+
+@pytest.mark.parametrize("decoded", [False, True])
+def test_messages_copy_and_pickle(decoded: bool) -> None:
+    import copy
+    import pickle
+
+    message = AMQPMessage(b"x", properties=Properties(subject="s"), publishing_id=3)
+    if decoded:
+        message = amqp_decoder(bytes(message))  # lazy: properties still encoded
+    for clone in (
+        copy.copy(message),
+        copy.deepcopy(message),
+        pickle.loads(pickle.dumps(message)),
+    ):
+        assert type(clone) is AMQPMessage
+        assert clone == message
+        assert bytes(clone) == bytes(message)
+        assert clone.publishing_id == message.publishing_id
+    if decoded:  # a section the copy decodes (and changes) stays out of the original
+        clone = copy.copy(message)
+        assert clone.properties is not None
+        clone.properties.subject = "changed"
+        assert amqp_decoder(bytes(message)).properties == Properties(subject="s")
 
 
 def test_a_message_in_a_reference_cycle_is_collected() -> None:

@@ -194,6 +194,49 @@ def test_a_callback_may_change_the_tables(settle: Settle) -> None:
     assert unconfirmed == {}
 
 
+@pytest.mark.parametrize("settle", SETTLERS)
+def test_the_id_list_may_shrink_meanwhile(settle: Settle) -> None:
+    # Found by review: the C loop read past a list a callback had shortened.
+    ids = [10**20, 10**20 + 1, 10**20 + 2]
+    seen: list[int] = []
+
+    def callback(status: ConfirmationStatus) -> None:
+        seen.append(status.message_id)
+        ids.clear()
+
+    unconfirmed = dict.fromkeys(ids, b"m")
+    settle(ids, unconfirmed, dict.fromkeys(ids, callback), print, print)
+    assert seen == [10**20]
+
+
+@pytest.mark.parametrize("settle", SETTLERS)
+def test_a_none_message_is_settled_without_its_callback(settle: Settle) -> None:
+    recorder = Recorder()
+    unconfirmed: dict[int, Any] = {1: None}
+    settle([1], unconfirmed, {1: recorder.callback}, print, print)
+    assert unconfirmed == {}
+    assert recorder.events == []
+
+
+@pytest.mark.parametrize("settle", SETTLERS)
+def test_on_error_runs_while_the_exception_is_handled(settle: Settle) -> None:
+    import sys
+
+    handled: list[Any] = []
+
+    def failing(status: ConfirmationStatus) -> None:
+        raise ValueError("from callback")
+
+    def on_error(error: BaseException) -> None:
+        handled.append(sys.exc_info()[1])
+        raise RuntimeError("from on_error")
+
+    with pytest.raises(RuntimeError) as raised:
+        settle([1], {1: b"m"}, {1: failing}, print, on_error)
+    assert repr(handled[0]) == "ValueError('from callback')"
+    assert raised.value.__context__ is handled[0]
+
+
 def test_the_publisher_uses_the_c_loop_when_built() -> None:
     uses_c = publisher.settle_confirmed is not publisher.python_settle_confirmed
     assert uses_c == speedups.SPEEDUPS
