@@ -10,6 +10,8 @@
  *   protocol.publish.python_encode_publish, or NotImplemented for any argument it does not
  *   handle (wrong types, out-of-range values, mismatched lengths, sizes too large), and then
  *   the Python function encodes or raises.
+ * - encode_as_is(messages) returns what publisher.python_encode_as_is returns, or
+ *   NotImplemented for what it leaves to that function.
  * - settle_confirmed(...) does what publisher.python_settle_confirmed does, step for step.
  */
 #define PY_SSIZE_T_CLEAN
@@ -23,6 +25,7 @@
 #define MAX_FRAME_BODY 0x7FFFFFFF
 
 static PyTypeObject *status_type; /* types.ConfirmationStatus, set by init() */
+static PyObject *bytes_name, *publishing_id_name; /* interned "__bytes__", "publishing_id" */
 
 static void put_u16(unsigned char *p, uint16_t v) {
     p[0] = (unsigned char)(v >> 8);
@@ -95,6 +98,78 @@ static PyObject *encode_publish(PyObject *module, PyObject *const *args, Py_ssiz
         out += ENTRY_OVERHEAD + size;
     }
     return frame;
+}
+
+/* The publishing id a message carries: 1 when set (not None), 0 when None or absent, -1 on
+ * error. Only for messages that are not bytes (bytes carry none). */
+static int carries_id(PyObject *message) {
+    PyObject *id = PyObject_GetAttr(message, publishing_id_name);
+    if (id == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    int carried = id != Py_None;
+    Py_DECREF(id);
+    return carried;
+}
+
+/* encode_as_is(messages: list or tuple) -> (encoded, any_id) or NotImplemented.
+ * Bytes stay as they are; anything else goes through its type's __bytes__, looked up once per
+ * run of the same type (what python_encode_as_is does with one type per batch). Left to Python:
+ * other sequences, a type without __bytes__, a __bytes__ that does not return bytes. */
+static PyObject *encode_as_is(PyObject *module, PyObject *messages) {
+    if (!PyList_CheckExact(messages) && !PyTuple_CheckExact(messages)) return not_handled();
+    PyObject *items = PySequence_Fast(messages, "");
+    if (items == NULL) return NULL;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
+    PyObject *encoded = PyList_New(count);
+    PyObject *kind = NULL, *to_bytes = NULL, *result = NULL;
+    int any_id = 0;
+    if (encoded == NULL) goto done;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        /* __bytes__ may run Python code: own the message while it runs. */
+        PyObject *message = Py_NewRef(PySequence_Fast_GET_ITEM(items, i));
+        PyObject *data;
+        if (PyBytes_CheckExact(message)) {
+            data = Py_NewRef(message);
+        } else {
+            if ((PyObject *)Py_TYPE(message) != kind) {
+                Py_XSETREF(kind, Py_NewRef((PyObject *)Py_TYPE(message)));
+                Py_XSETREF(to_bytes, PyObject_GetAttr(kind, bytes_name));
+                if (to_bytes == NULL) {
+                    Py_DECREF(message);
+                    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) goto done;
+                    PyErr_Clear();
+                    result = not_handled();
+                    goto done;
+                }
+            }
+            data = PyObject_CallOneArg(to_bytes, message);
+            int carried = data == NULL ? 0 : carries_id(message);
+            if (data == NULL || carried < 0) {
+                Py_XDECREF(data);
+                Py_DECREF(message);
+                goto done;
+            }
+            any_id |= carried;
+            if (!PyBytes_CheckExact(data)) {
+                Py_DECREF(data);
+                Py_DECREF(message);
+                result = not_handled();
+                goto done;
+            }
+        }
+        Py_DECREF(message);
+        PyList_SET_ITEM(encoded, i, data);
+    }
+    result = Py_BuildValue("(OO)", encoded, any_id ? Py_True : Py_False);
+done:
+    Py_XDECREF(encoded);
+    Py_XDECREF(kind);
+    Py_XDECREF(to_bytes);
+    Py_DECREF(items);
+    return result;
 }
 
 /* A ConfirmationStatus(publishing_id, True, 1, False), built as tuple.__new__ builds it. */
@@ -225,6 +300,8 @@ static PyMethodDef methods[] = {
     {"init", (PyCFunction)init, METH_O, "init(ConfirmationStatus)"},
     {"encode_publish", (PyCFunction)(void (*)(void))encode_publish, METH_FASTCALL,
      "A Publish v1 frame, or NotImplemented."},
+    {"encode_as_is", (PyCFunction)encode_as_is, METH_O,
+     "(encoded, any publishing id set) for a batch, or NotImplemented."},
     {"settle_confirmed", (PyCFunction)(void (*)(void))settle_confirmed, METH_FASTCALL,
      "Settle confirmed publishing ids (see publisher.python_settle_confirmed)."},
     {NULL, NULL, 0, NULL},
@@ -235,4 +312,9 @@ static struct PyModuleDef module_def = {
     methods,
 };
 
-PyMODINIT_FUNC PyInit__speedups(void) { return PyModule_Create(&module_def); }
+PyMODINIT_FUNC PyInit__speedups(void) {
+    bytes_name = PyUnicode_InternFromString("__bytes__");
+    publishing_id_name = PyUnicode_InternFromString("publishing_id");
+    if (bytes_name == NULL || publishing_id_name == NULL) return NULL;
+    return PyModule_Create(&module_def);
+}

@@ -8,6 +8,9 @@ def init(status: type[tuple[Any, ...]], /) -> None: ...
 def encode_publish(
     publisher_id: int, publishing_ids: Sequence[int], messages: Sequence[bytes], /
 ) -> bytes | NotImplementedType: ...
+def encode_as_is(
+    messages: Sequence[Any], /
+) -> tuple[list[bytes], bool] | NotImplementedType: ...
 def settle_confirmed(
     publishing_ids: Sequence[int],
     unconfirmed: dict[int, Any],

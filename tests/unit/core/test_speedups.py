@@ -100,6 +100,71 @@ def test_encode_publish_takes_tuples_and_bytes_like_values() -> None:
     assert publish.encode_publish(1, (7,), (bytearray(b"ab"),)) == expected
 
 
+# ------------------------------------------------------------------ encode_as_is
+
+
+class Carrier:
+    """A message type of its own: __bytes__ and a publishing id."""
+
+    def __init__(self, data: Any, publishing_id: int | None = None) -> None:
+        self.data = data
+        self.publishing_id = publishing_id
+
+    def __bytes__(self) -> Any:
+        return self.data
+
+
+class Failing:
+    def __bytes__(self) -> bytes:
+        raise ArithmeticError("cannot encode")
+
+
+def _batches() -> list[Any]:
+    from rstream import AMQPMessage, RawMessage
+
+    return [
+        [],
+        [b"a", b"bc"],
+        (b"a", b"bc"),
+        [AMQPMessage(b"x"), AMQPMessage(b"y", publishing_id=7)],
+        [AMQPMessage(b"x"), RawMessage(b"raw"), b"bytes", Carrier(b"c")],
+        [RawMessage(b"raw", publishing_id=3)],
+        [Carrier(b"c"), Carrier(b"d", 5)],
+        [Carrier(bytearray(b"not bytes"))],
+        [bytearray(b"ba"), memoryview(b"mv")],
+        [b"a", bytearray(b"b")],
+        [AMQPMessage(b"x" * 300)],
+        (m for m in [b"generator"]),
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(_batches())))
+def test_encode_as_is_gives_the_python_result(index: int) -> None:
+    expected = publisher.python_encode_as_is(list(_batches()[index]))
+    assert publisher.encode_as_is(list(_batches()[index])) == expected
+    if C is not None:
+        result = C.encode_as_is(_batches()[index])
+        assert result is NotImplemented or result == expected
+
+
+@needs_c
+def test_c_encode_as_is_handles_the_usual_batches() -> None:
+    from rstream import AMQPMessage
+
+    assert C is not None
+    batch = [AMQPMessage(b"x"), AMQPMessage(b"y", publishing_id=7)]
+    assert C.encode_as_is(batch) == ([bytes(m) for m in batch], True)
+    assert C.encode_as_is([b"a"]) == ([b"a"], False)
+    assert C.encode_as_is([Carrier(bytearray(b"x"))]) is NotImplemented
+    assert C.encode_as_is([bytearray(b"x")]) is NotImplemented
+
+
+@pytest.mark.parametrize("encode", [publisher.python_encode_as_is, publisher.encode_as_is])
+def test_encode_as_is_lets_encoding_errors_through(encode: Callable[..., Any]) -> None:
+    with pytest.raises(ArithmeticError):
+        encode([b"ok", Failing()])
+
+
 # ------------------------------------------------------------------ settle_confirmed
 
 Settle = Callable[..., None]
