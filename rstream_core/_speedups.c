@@ -10,9 +10,9 @@
  *   protocol.publish.python_encode_publish, or NotImplemented for any argument it does not
  *   handle (wrong types, out-of-range values, mismatched lengths, sizes too large), and then
  *   the Python function encodes or raises.
- * - encode_as_is(messages) returns what publisher.python_encode_as_is returns, or
+ * - encode_as_is(messages) returns what hot_paths.python_encode_as_is returns, or
  *   NotImplemented for what it leaves to that function.
- * - settle_confirmed(...) does what publisher.python_settle_confirmed does, step for step.
+ * - settle_confirmed(...) does what hot_paths.python_settle_confirmed does, step for step.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -303,7 +303,7 @@ static PyMethodDef methods[] = {
     {"encode_as_is", (PyCFunction)encode_as_is, METH_O,
      "(encoded, any publishing id set) for a batch, or NotImplemented."},
     {"settle_confirmed", (PyCFunction)(void (*)(void))settle_confirmed, METH_FASTCALL,
-     "Settle confirmed publishing ids (see publisher.python_settle_confirmed)."},
+     "Settle confirmed publishing ids (see hot_paths.python_settle_confirmed)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -9,6 +9,7 @@ from typing import Any, Unpack
 
 from rstream_core.base import ClientBase, ConnectionSettings
 from rstream_core.errors import ClientTimeoutError, ResourceClosedError, ServerError
+from rstream_core.hot_paths import ConfirmCallback
 from rstream_core.plugin_api import (
     CompressionCodec,
     ICompressionCodec,
@@ -16,7 +17,7 @@ from rstream_core.plugin_api import (
     as_compression_codec,
 )
 from rstream_core.plugins import get_registry
-from rstream_core.publisher import ConfirmCallback, Encoder, Publisher, default_encode
+from rstream_core.publisher import Encoder, Publisher, default_encode
 from rstream_core.types import PRODUCER_CLOSED_CODE, CompressionType, ConfirmationStatus
 
 FilterValueExtractor = Callable[[Any], "str | Awaitable[str | None] | None"]

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import inspect
 import logging
-import operator
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from rstream_core.errors import (
     StreamDoesNotExist,
     UnsupportedFeatureError,
 )
+from rstream_core.hot_paths import ConfirmCallback, carry_ids, encode_as_is, settle_confirmed
 from rstream_core.plugin_api import CompressionCodec
 from rstream_core.pool import ConnectionPool, PooledClient
 from rstream_core.protocol.constants import Code
@@ -42,22 +42,17 @@ from rstream_core.protocol.publish import (
     encode_sub_entry_publish,
     sub_entry_payload,
 )
-from rstream_core.speedups import load_speedups
 from rstream_core.types import (
     CONFIRM_TIMEOUT_CODE,
     PRODUCER_CLOSED_CODE,
     PRODUCER_NOT_AVAILABLE_CODE,
     ConfirmationStatus,
-    confirmed_status,
 )
 
 log = logging.getLogger("rstream.producer")
 
-ConfirmCallback = Callable[[ConfirmationStatus], Any]
 Encoder = Callable[[Any], bytes]
 
-_PUBLISHING_ID = operator.attrgetter("publishing_id")
-_JUST_BYTES = {bytes}
 
 # A buffered batch is written once it holds this many bytes even if the caller never yields:
 # frames far below frame_max keep the broker working while the next batch is built. Measured
@@ -72,73 +67,6 @@ RETRY_MAX_DELAY = 5.0
 
 def _report_callback_error(error: BaseException) -> None:
     log.error("on_publish_confirm callback failed", exc_info=error)
-
-
-def python_settle_confirmed(
-    publishing_ids: Sequence[int],
-    unconfirmed: dict[int, Any],
-    callbacks: dict[int, ConfirmCallback],
-    on_result: Callable[[Any], Any],
-    on_error: Callable[[BaseException], Any],
-) -> None:
-    """Settle confirmed ids: each one still in `unconfirmed` leaves it, and its callback (also
-    removed from `callbacks`) is called with a confirmed status. What a callback returns, when
-    not None, goes to `on_result`; what it raises goes to `on_error`. Ids no longer
-    unconfirmed (a stray or repeated confirm) are skipped.
-    """
-    for publishing_id in publishing_ids:
-        if unconfirmed.pop(publishing_id, None) is None or not callbacks:
-            continue
-        callback = callbacks.pop(publishing_id, None)
-        if callback is None:
-            continue
-        try:
-            result = callback(confirmed_status((publishing_id, True, 1, False)))
-        except Exception as exc:
-            on_error(exc)
-            continue
-        if result is not None:
-            on_result(result)
-
-
-def python_encode_as_is(messages: Sequence[Any]) -> tuple[list[bytes], bool]:
-    """The stored bytes of each message of a batch for a producer without a codec (bytes as
-    they are, anything else through its __bytes__), and whether any carries a publishing id."""
-    kinds = set(map(type, messages))
-    if kinds == _JUST_BYTES:
-        return list(messages), False
-    to_bytes = getattr(kinds.pop(), "__bytes__", None) if len(kinds) == 1 else None
-    # One type (e.g. all AMQPMessage): its __bytes__ directly, without bytes()'s
-    # per-call lookup; measured 110 ns instead of 170 ns per AMQPMessage.
-    encoded = list(map(to_bytes or bytes, messages))
-    return encoded, _carry_ids(messages)
-
-
-def _carry_ids(messages: Sequence[Any]) -> bool:
-    """Whether any message carries its own publishing id."""
-    try:  # one C-level pass when every message has the attribute (AMQPMessage, RawMessage)
-        ids = list(map(_PUBLISHING_ID, messages))
-    except AttributeError:
-        ids = [getattr(m, "publishing_id", None) for m in messages]
-    return ids.count(None) != len(ids)
-
-
-_accelerated = load_speedups()
-settle_confirmed = (
-    python_settle_confirmed if _accelerated is None else _accelerated.settle_confirmed
-)
-
-if _accelerated is None:
-    encode_as_is = python_encode_as_is
-else:
-    _c_encode_as_is = _accelerated.encode_as_is
-
-    def encode_as_is(messages: Sequence[Any]) -> tuple[list[bytes], bool]:
-        """python_encode_as_is, by the C extension for lists and tuples of the usual types."""
-        result: tuple[list[bytes], bool] = _c_encode_as_is(messages)
-        if result is NotImplemented:
-            return python_encode_as_is(messages)
-        return result
 
 
 class _SubEntry:
@@ -406,7 +334,7 @@ class Publisher:
         if self._bytes_as_is:
             return encode_as_is(messages)
         encoded = list(map(self._encode, messages))
-        return encoded, _carry_ids(messages)
+        return encoded, carry_ids(messages)
 
     def _take_id(self, message: Any) -> int:
         publishing_id = getattr(message, "publishing_id", None)

@@ -17,8 +17,8 @@ from rstream_core.arguments import SuperStreamCreationOption
 from rstream_core.base import AsyncResource
 from rstream_core.consumer import Consumer, ConsumerSettings, MessageCallback
 from rstream_core.errors import RStreamError
+from rstream_core.hot_paths import ConfirmCallback
 from rstream_core.producer import Producer, ProducerSettings
-from rstream_core.publisher import ConfirmCallback
 from rstream_core.types import RouteType
 
 HASH_SEED = 104729

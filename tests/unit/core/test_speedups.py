@@ -1,8 +1,9 @@
 """The core's optional C extension gives what the pure-Python functions give.
 
 `encode_publish` must return the exact bytes of `python_encode_publish` (vectors and
-hypothesis) or NotImplemented for what it leaves to Python; `settle_confirmed` must do what
-`python_settle_confirmed` does, call for call. Each check runs the C function whenever it is
+hypothesis) or NotImplemented for what it leaves to Python; `encode_as_is` and
+`settle_confirmed` must do what `python_encode_as_is` and `python_settle_confirmed` do, call for
+call. Each check runs the C function whenever it is
 built, whatever RSTREAM_NO_EXTENSIONS says; only where no compiler built it (never in CI) are
 the C checks skipped.
 """
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rstream_core import publisher, speedups
+from rstream_core import hot_paths, speedups
 from rstream_core.protocol import publish
 from rstream_core.protocol.publish import python_encode_publish
 from rstream_core.types import ConfirmationStatus
@@ -140,8 +141,8 @@ def _batches() -> list[Any]:
 
 @pytest.mark.parametrize("index", range(len(_batches())))
 def test_encode_as_is_gives_the_python_result(index: int) -> None:
-    expected = publisher.python_encode_as_is(list(_batches()[index]))
-    assert publisher.encode_as_is(list(_batches()[index])) == expected
+    expected = hot_paths.python_encode_as_is(list(_batches()[index]))
+    assert hot_paths.encode_as_is(list(_batches()[index])) == expected
     if C is not None:
         result = C.encode_as_is(_batches()[index])
         assert result is NotImplemented or result == expected
@@ -159,7 +160,7 @@ def test_c_encode_as_is_handles_the_usual_batches() -> None:
     assert C.encode_as_is([bytearray(b"x")]) is NotImplemented
 
 
-@pytest.mark.parametrize("encode", [publisher.python_encode_as_is, publisher.encode_as_is])
+@pytest.mark.parametrize("encode", [hot_paths.python_encode_as_is, hot_paths.encode_as_is])
 def test_encode_as_is_lets_encoding_errors_through(encode: Callable[..., Any]) -> None:
     with pytest.raises(ArithmeticError):
         encode([b"ok", Failing()])
@@ -168,7 +169,7 @@ def test_encode_as_is_lets_encoding_errors_through(encode: Callable[..., Any]) -
 # ------------------------------------------------------------------ settle_confirmed
 
 Settle = Callable[..., None]
-SETTLERS: list[Any] = [pytest.param(publisher.python_settle_confirmed, id="python")]
+SETTLERS: list[Any] = [pytest.param(hot_paths.python_settle_confirmed, id="python")]
 if C is not None or os.environ.get("CI"):
     SETTLERS.append(pytest.param(C.settle_confirmed if C else None, id="c"))
 
@@ -302,9 +303,10 @@ def test_on_error_runs_while_the_exception_is_handled(settle: Settle) -> None:
     assert raised.value.__context__ is handled[0]
 
 
-def test_the_publisher_uses_the_c_loop_when_built() -> None:
-    uses_c = publisher.settle_confirmed is not publisher.python_settle_confirmed
+def test_the_publisher_uses_the_c_loops_when_built() -> None:
+    uses_c = hot_paths.settle_confirmed is not hot_paths.python_settle_confirmed
     assert uses_c == speedups.SPEEDUPS
+    assert (hot_paths.encode_as_is is not hot_paths.python_encode_as_is) == speedups.SPEEDUPS
     assert (publish.encode_publish is not python_encode_publish) == speedups.SPEEDUPS
 
 

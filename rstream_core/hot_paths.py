@@ -1,0 +1,97 @@
+"""The producer's per-message loops: each in pure Python (the reference), and in C when the
+core's optional extension is built (see _speedups.c and speedups.py).
+
+The names without the `python_` prefix are what the publisher calls: the C function when it
+is there (with the Python one for whatever the C one leaves), else the Python one.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rstream_core.speedups import load_speedups
+from rstream_core.types import ConfirmationStatus, confirmed_status
+
+__all__ = [
+    "ConfirmCallback",
+    "carry_ids",
+    "encode_as_is",
+    "python_encode_as_is",
+    "python_settle_confirmed",
+    "settle_confirmed",
+]
+
+# What on_publish_confirm is: called once per message with its status; may return an awaitable.
+ConfirmCallback = Callable[[ConfirmationStatus], Any]
+
+_PUBLISHING_ID = operator.attrgetter("publishing_id")
+_JUST_BYTES = {bytes}
+
+
+def python_settle_confirmed(
+    publishing_ids: Sequence[int],
+    unconfirmed: dict[int, Any],
+    callbacks: dict[int, ConfirmCallback],
+    on_result: Callable[[Any], Any],
+    on_error: Callable[[BaseException], Any],
+) -> None:
+    """Settle confirmed ids: each one still in `unconfirmed` leaves it, and its callback (also
+    removed from `callbacks`) is called with a confirmed status. What a callback returns, when
+    not None, goes to `on_result`; what it raises goes to `on_error`. Ids no longer
+    unconfirmed (a stray or repeated confirm) are skipped.
+    """
+    for publishing_id in publishing_ids:
+        if unconfirmed.pop(publishing_id, None) is None or not callbacks:
+            continue
+        callback = callbacks.pop(publishing_id, None)
+        if callback is None:
+            continue
+        try:
+            result = callback(confirmed_status((publishing_id, True, 1, False)))
+        except Exception as exc:
+            on_error(exc)
+            continue
+        if result is not None:
+            on_result(result)
+
+
+def python_encode_as_is(messages: Sequence[Any]) -> tuple[list[bytes], bool]:
+    """The stored bytes of each message of a batch for a producer without a codec (bytes as
+    they are, anything else through its __bytes__), and whether any carries a publishing id."""
+    kinds = set(map(type, messages))
+    if kinds == _JUST_BYTES:
+        return list(messages), False
+    to_bytes = getattr(kinds.pop(), "__bytes__", None) if len(kinds) == 1 else None
+    # One type (e.g. all AMQPMessage): its __bytes__ directly, without bytes()'s
+    # per-call lookup; measured 110 ns instead of 170 ns per AMQPMessage.
+    encoded = list(map(to_bytes or bytes, messages))
+    return encoded, carry_ids(messages)
+
+
+def carry_ids(messages: Sequence[Any]) -> bool:
+    """Whether any message carries its own publishing id."""
+    try:  # one C-level pass when every message has the attribute (AMQPMessage, RawMessage)
+        ids = list(map(_PUBLISHING_ID, messages))
+    except AttributeError:
+        ids = [getattr(m, "publishing_id", None) for m in messages]
+    return ids.count(None) != len(ids)
+
+
+_accelerated = load_speedups()
+settle_confirmed = (
+    python_settle_confirmed if _accelerated is None else _accelerated.settle_confirmed
+)
+
+if _accelerated is None:
+    encode_as_is = python_encode_as_is
+else:
+    _c_encode_as_is = _accelerated.encode_as_is
+
+    def encode_as_is(messages: Sequence[Any]) -> tuple[list[bytes], bool]:
+        """python_encode_as_is, by the C extension for lists and tuples of the usual types."""
+        result: tuple[list[bytes], bool] = _c_encode_as_is(messages)
+        if result is NotImplemented:
+            return python_encode_as_is(messages)
+        return result
