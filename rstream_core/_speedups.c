@@ -12,7 +12,9 @@
  *   the Python function encodes or raises.
  * - encode_as_is(messages) returns what hot_paths.python_encode_as_is returns, or
  *   NotImplemented for what it leaves to that function.
- * - settle_confirmed(...) does what hot_paths.python_settle_confirmed does, step for step.
+ * - settle_confirmed(...) does what hot_paths.python_settle_confirmed does, step for step,
+ *   for publishing ids that are ints (what the broker sends; an id with an odd __eq__ could
+ *   tell the two dict lookups here from Python's one pop).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -100,74 +102,132 @@ static PyObject *encode_publish(PyObject *module, PyObject *const *args, Py_ssiz
     return frame;
 }
 
-/* The publishing id a message carries: 1 when set (not None), 0 when None or absent, -1 on
- * error. Only for messages that are not bytes (bytes carry none). */
-static int carries_id(PyObject *message) {
-    PyObject *id = PyObject_GetAttr(message, publishing_id_name);
-    if (id == NULL) {
-        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
-        PyErr_Clear();
-        return 0;
+/* True when a batch of these items is left to Python before any Python code runs: a class
+ * whose metaclass is not `type` could run code while Python builds its set of types. */
+static int unusual_types(PyObject *items) {
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(items); i++) {
+        if (Py_TYPE((PyObject *)Py_TYPE(PySequence_Fast_GET_ITEM(items, i))) != &PyType_Type) {
+            return 1;
+        }
     }
-    int carried = id != Py_None;
-    Py_DECREF(id);
-    return carried;
+    return 0;
 }
 
-/* encode_as_is(messages: list or tuple) -> (encoded, any_id) or NotImplemented.
- * Bytes stay as they are; anything else goes through its type's __bytes__, looked up once per
- * run of the same type (what python_encode_as_is does with one type per batch). Left to Python:
- * other sequences, a type without __bytes__, a __bytes__ that does not return bytes. */
+/* The one type of every item, NULL when they are of several types (borrowed). */
+static PyTypeObject *only_type(PyObject *items) {
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
+    if (count == 0) return NULL;
+    PyTypeObject *kind = Py_TYPE(PySequence_Fast_GET_ITEM(items, 0));
+    for (Py_ssize_t i = 1; i < count; i++) {
+        if (Py_TYPE(PySequence_Fast_GET_ITEM(items, i)) != kind) return NULL;
+    }
+    return kind;
+}
+
+/* python_encode_as_is's `to_bytes or bytes`: the one type's __bytes__, else bytes itself.
+ * A new reference, or NULL with the exception set. */
+static PyObject *bytes_function(PyObject *items) {
+    PyTypeObject *kind = only_type(items);
+    if (kind != NULL) {
+        PyObject *to_bytes = PyObject_GetAttr((PyObject *)kind, bytes_name);
+        if (to_bytes != NULL) {
+            int usable = PyObject_IsTrue(to_bytes);
+            if (usable > 0) return to_bytes;
+            Py_DECREF(to_bytes);
+            if (usable < 0) return NULL;
+        } else if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            PyErr_Clear();
+        } else {
+            return NULL;
+        }
+    }
+    return Py_NewRef((PyObject *)&PyBytes_Type);
+}
+
+/* list(map(function, items)), reading the list afresh at every step as map does. */
+static PyObject *map_list(PyObject *function, PyObject *items) {
+    PyObject *result = PyList_New(0);
+    if (result == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(items); i++) {
+        PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(items, i));
+        PyObject *value = function == NULL
+                              ? PyObject_GetAttr(item, publishing_id_name)
+                              : PyObject_CallOneArg(function, item);
+        Py_DECREF(item);
+        if (value == NULL || PyList_Append(result, value) < 0) {
+            Py_XDECREF(value);
+            Py_DECREF(result);
+            return NULL;
+        }
+        Py_DECREF(value);
+    }
+    return result;
+}
+
+/* hot_paths.carry_ids: 1 when some item's publishing_id is not None, 0 if none, -1 on error. */
+static int carry_ids(PyObject *items) {
+    PyObject *ids = map_list(NULL, items);
+    if (ids == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+        PyErr_Clear();
+        /* [getattr(m, "publishing_id", None) for m in messages] */
+        ids = PyList_New(0);
+        if (ids == NULL) return -1;
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(items); i++) {
+            PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(items, i));
+            PyObject *id = PyObject_GetAttr(item, publishing_id_name);
+            Py_DECREF(item);
+            if (id == NULL) {
+                if (!PyErr_ExceptionMatches(PyExc_AttributeError)) goto error;
+                PyErr_Clear();
+                id = Py_NewRef(Py_None);
+            }
+            int failed = PyList_Append(ids, id) < 0;
+            Py_DECREF(id);
+            if (failed) goto error;
+        }
+    }
+    /* ids.count(None) != len(ids): every id compared, as list.count does. */
+    Py_ssize_t nones = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(ids); i++) {
+        PyObject *id = Py_NewRef(PyList_GET_ITEM(ids, i));
+        int equal = PyObject_RichCompareBool(id, Py_None, Py_EQ);
+        Py_DECREF(id);
+        if (equal < 0) goto error;
+        nones += equal;
+    }
+    int carried = nones != PyList_GET_SIZE(ids);
+    Py_DECREF(ids);
+    return carried;
+error:
+    Py_DECREF(ids);
+    return -1;
+}
+
+/* encode_as_is(messages: list or tuple) -> (encoded, any_id): what python_encode_as_is gives,
+ * in the same order of calls into Python (every message encoded, then the publishing ids).
+ * NotImplemented, before any Python code runs, for other sequences and unusual metaclasses. */
 static PyObject *encode_as_is(PyObject *module, PyObject *messages) {
     if (!PyList_CheckExact(messages) && !PyTuple_CheckExact(messages)) return not_handled();
-    PyObject *items = PySequence_Fast(messages, "");
+    PyObject *items = PySequence_Fast(messages, ""); /* the list itself, or the tuple */
     if (items == NULL) return NULL;
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
-    PyObject *encoded = PyList_New(count);
-    PyObject *kind = NULL, *to_bytes = NULL, *result = NULL;
-    int any_id = 0;
-    if (encoded == NULL) goto done;
-    for (Py_ssize_t i = 0; i < count; i++) {
-        /* __bytes__ may run Python code: own the message while it runs. */
-        PyObject *message = Py_NewRef(PySequence_Fast_GET_ITEM(items, i));
-        PyObject *data;
-        if (PyBytes_CheckExact(message)) {
-            data = Py_NewRef(message);
-        } else {
-            if ((PyObject *)Py_TYPE(message) != kind) {
-                Py_XSETREF(kind, Py_NewRef((PyObject *)Py_TYPE(message)));
-                Py_XSETREF(to_bytes, PyObject_GetAttr(kind, bytes_name));
-                if (to_bytes == NULL) {
-                    Py_DECREF(message);
-                    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) goto done;
-                    PyErr_Clear();
-                    result = not_handled();
-                    goto done;
-                }
-            }
-            data = PyObject_CallOneArg(to_bytes, message);
-            int carried = data == NULL ? 0 : carries_id(message);
-            if (data == NULL || carried < 0) {
-                Py_XDECREF(data);
-                Py_DECREF(message);
-                goto done;
-            }
-            any_id |= carried;
-            if (!PyBytes_CheckExact(data)) {
-                Py_DECREF(data);
-                Py_DECREF(message);
-                result = not_handled();
-                goto done;
-            }
-        }
-        Py_DECREF(message);
-        PyList_SET_ITEM(encoded, i, data);
+    PyObject *result = NULL;
+    if (unusual_types(items)) {
+        result = not_handled();
+    } else if (only_type(items) == &PyBytes_Type) {
+        /* every message is bytes: list(messages), and bytes carry no publishing id */
+        PyObject *copy = PySequence_List(items);
+        if (copy != NULL) result = Py_BuildValue("(NO)", copy, Py_False);
+    } else if (PySequence_Fast_GET_SIZE(items) == 0) {
+        result = Py_BuildValue("([]O)", Py_False);
+    } else {
+        PyObject *function = bytes_function(items);
+        PyObject *encoded = function == NULL ? NULL : map_list(function, items);
+        Py_XDECREF(function);
+        int carried = encoded == NULL ? -1 : carry_ids(items);
+        if (carried >= 0) result = Py_BuildValue("(OO)", encoded, carried ? Py_True : Py_False);
+        Py_XDECREF(encoded);
     }
-    result = Py_BuildValue("(OO)", encoded, any_id ? Py_True : Py_False);
-done:
-    Py_XDECREF(encoded);
-    Py_XDECREF(kind);
-    Py_XDECREF(to_bytes);
     Py_DECREF(items);
     return result;
 }
@@ -203,11 +263,8 @@ static int report_error(PyObject *on_error) {
     PyErr_Fetch(&type, &value, &traceback);
     PyErr_NormalizeException(&type, &value, &traceback);
     if (traceback != NULL && value != NULL) PyException_SetTraceback(value, traceback);
-    PyObject *handled = PyErr_GetHandledException();
-    PyErr_SetHandledException(value);
+    /* Called outside any `except`, as the Python reference calls it. */
     int status = call_handler(on_error, value != NULL ? value : Py_None);
-    PyErr_SetHandledException(handled);
-    Py_XDECREF(handled);
     Py_XDECREF(type);
     Py_XDECREF(value);
     Py_XDECREF(traceback);

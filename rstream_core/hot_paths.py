@@ -51,9 +51,13 @@ def python_settle_confirmed(
         try:
             result = callback(confirmed_status((publishing_id, True, 1, False)))
         except Exception as exc:
-            on_error(exc)
-            continue
-        if result is not None:
+            error: Exception | None = exc
+        else:
+            error = None
+        # Outside the `except`: on_error sees no exception being handled (as in C).
+        if error is not None:
+            on_error(error)
+        elif result is not None:
             on_result(result)
 
 

@@ -156,8 +156,64 @@ def test_c_encode_as_is_handles_the_usual_batches() -> None:
     batch = [AMQPMessage(b"x"), AMQPMessage(b"y", publishing_id=7)]
     assert C.encode_as_is(batch) == ([bytes(m) for m in batch], True)
     assert C.encode_as_is([b"a"]) == ([b"a"], False)
-    assert C.encode_as_is([Carrier(bytearray(b"x"))]) is NotImplemented
-    assert C.encode_as_is([bytearray(b"x")]) is NotImplemented
+    assert C.encode_as_is([Carrier(bytearray(b"x"))]) == ([bytearray(b"x")], False)
+    assert C.encode_as_is([bytearray(b"x")]) == ([b"x"], False)
+
+    class Meta(type):
+        pass
+
+    class Odd(metaclass=Meta):
+        def __bytes__(self) -> bytes:
+            raise AssertionError("must not run: left to Python before any call")
+
+    assert C.encode_as_is([Odd()]) is NotImplemented
+    assert C.encode_as_is(iter([b"a"])) is NotImplemented
+
+
+class Recorded:
+    """A message that logs every call into it, and may change the batch it is in."""
+
+    def __init__(self, log: list[str], name: str, batch: list[Any], change: str = "") -> None:
+        self.log, self.name, self.batch, self.change = log, name, batch, change
+
+    def __bytes__(self) -> bytes:
+        self.log.append(f"bytes {self.name}")
+        if self.change == "clear":
+            self.batch.clear()
+        elif self.change == "grow":
+            self.batch.append(Recorded(self.log, "late", self.batch))
+        elif self.change == "raise":
+            raise KeyError(self.name)
+        return self.name.encode()
+
+    @property
+    def publishing_id(self) -> int | None:
+        self.log.append(f"id {self.name}")
+        if self.change == "bad id":
+            raise ValueError(self.name)
+        return None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [("", ""), ("clear", ""), ("", "grow"), ("raise", "bad id"), ("bad id", "raise"), ("grow",)],
+)
+@needs_c
+def test_c_encode_as_is_calls_python_as_python_does(changes: tuple[str, ...]) -> None:
+    # Found by review: the C loop read past a list that __bytes__ had shortened, and raised a
+    # different exception than Python when both a __bytes__ and a publishing_id failed.
+    assert C is not None
+    outcomes = []
+    for encode in (hot_paths.python_encode_as_is, C.encode_as_is):
+        log: list[str] = []
+        batch: list[Any] = []
+        batch += [Recorded(log, str(i), batch, change) for i, change in enumerate(changes)]
+        try:
+            outcome: Any = encode(batch)
+        except Exception as exc:
+            outcome = repr(exc)
+        outcomes.append((outcome, log))
+    assert outcomes[0] == outcomes[1]
 
 
 @pytest.mark.parametrize("encode", [hot_paths.python_encode_as_is, hot_paths.encode_as_is])
@@ -285,22 +341,25 @@ def test_a_none_message_is_settled_without_its_callback(settle: Settle) -> None:
 
 
 @pytest.mark.parametrize("settle", SETTLERS)
-def test_on_error_runs_while_the_exception_is_handled(settle: Settle) -> None:
+def test_on_error_gets_the_exception_outside_any_except(settle: Settle) -> None:
     import sys
 
-    handled: list[Any] = []
+    seen: list[Any] = []
 
     def failing(status: ConfirmationStatus) -> None:
         raise ValueError("from callback")
 
     def on_error(error: BaseException) -> None:
-        handled.append(sys.exc_info()[1])
+        seen.append((error, sys.exc_info()[1]))
         raise RuntimeError("from on_error")
 
     with pytest.raises(RuntimeError) as raised:
         settle([1], {1: b"m"}, {1: failing}, print, on_error)
-    assert repr(handled[0]) == "ValueError('from callback')"
-    assert raised.value.__context__ is handled[0]
+    ((error, handled),) = seen
+    assert repr(error) == "ValueError('from callback')"
+    assert error.__traceback__ is not None
+    assert handled is None
+    assert raised.value.__context__ is None
 
 
 def test_the_publisher_uses_the_c_loops_when_built() -> None:
