@@ -11,7 +11,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rstream_core.speedups import load_speedups
+from rstream_core.speedups import EXTENSION
 from rstream_core.types import ConfirmationStatus, confirmed_status
 
 __all__ = [
@@ -51,14 +51,12 @@ def python_settle_confirmed(
         try:
             result = callback(confirmed_status((publishing_id, True, 1, False)))
         except Exception as exc:
-            error: Exception | None = exc
+            failure = exc
         else:
-            error = None
-        # Outside the `except`: on_error sees no exception being handled (as in C).
-        if error is not None:
-            on_error(error)
-        elif result is not None:
-            on_result(result)
+            if result is not None:
+                on_result(result)
+            continue
+        on_error(failure)  # outside the `except`: no exception is being handled (as in C)
 
 
 def python_encode_as_is(messages: Sequence[Any]) -> tuple[list[bytes], bool]:
@@ -83,15 +81,12 @@ def carry_ids(messages: Sequence[Any]) -> bool:
     return ids.count(None) != len(ids)
 
 
-_accelerated = load_speedups()
-settle_confirmed = (
-    python_settle_confirmed if _accelerated is None else _accelerated.settle_confirmed
-)
+settle_confirmed = python_settle_confirmed if EXTENSION is None else EXTENSION.settle_confirmed
 
-if _accelerated is None:
+if EXTENSION is None:
     encode_as_is = python_encode_as_is
 else:
-    _c_encode_as_is = _accelerated.encode_as_is
+    _c_encode_as_is = EXTENSION.encode_as_is
 
     def encode_as_is(messages: Sequence[Any]) -> tuple[list[bytes], bool]:
         """python_encode_as_is, by the C extension for lists and tuples of the usual types."""

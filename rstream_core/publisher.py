@@ -304,8 +304,9 @@ class Publisher:
         the ids are a range and the tables are filled with bulk operations.
         """
         encoded, explicit_ids = self._encode_batch(messages)
+        sizes = list(map(len, encoded))
         limit = self._frame_max - PUBLISH_HEADER_SIZE - ENTRY_OVERHEAD
-        if max(map(len, encoded), default=0) > limit:
+        if max(sizes, default=0) > limit:
             raise MessageTooLargeError(
                 f"a message does not fit the frame size {self._frame_max} negotiated "
                 "with the broker; nothing of this batch was sent"
@@ -323,7 +324,7 @@ class Publisher:
         self._unconfirmed.update(zip(accepted, encoded, strict=True))
         if callback is not None:
             self._callbacks.update(dict.fromkeys(accepted, callback))
-        self._pending_size += sum(map(len, encoded)) + ENTRY_OVERHEAD * len(encoded)
+        self._pending_size += sum(sizes) + ENTRY_OVERHEAD * len(sizes)
         if len(self._unconfirmed) + self._busy_callbacks >= self._max_unconfirmed:
             self.accepting = False
         self._schedule_flush()

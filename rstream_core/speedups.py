@@ -13,7 +13,7 @@ from types import ModuleType
 from rstream_core.plugin_api import load_extension
 from rstream_core.types import ConfirmationStatus
 
-__all__ = ["SPEEDUPS", "load_speedups"]
+__all__ = ["EXTENSION", "SPEEDUPS", "load_speedups"]
 
 
 def load_speedups(ignore_environment: bool = False) -> ModuleType | None:
@@ -27,5 +27,6 @@ def load_speedups(ignore_environment: bool = False) -> ModuleType | None:
     return extension
 
 
-_accelerated = load_speedups()
-SPEEDUPS: bool = _accelerated is not None
+# Loaded (and initialised) once; the modules with C versions take their functions from here.
+EXTENSION = load_speedups()
+SPEEDUPS: bool = EXTENSION is not None

@@ -14,7 +14,7 @@ import struct
 from collections.abc import Sequence
 
 from rstream_core.protocol.constants import Key
-from rstream_core.speedups import load_speedups
+from rstream_core.speedups import EXTENSION
 
 # key:u16, version:u16, publisherId:u8, count:i32
 PUBLISH_HEADER_SIZE = 9
@@ -69,10 +69,8 @@ def python_encode_publish(
     return b"".join(parts)
 
 
-_accelerated = load_speedups()
-
-if _accelerated is not None:
-    _c_encode_publish = _accelerated.encode_publish
+if EXTENSION is not None:
+    _c_encode_publish = EXTENSION.encode_publish
 
     def encode_publish(
         publisher_id: int, publishing_ids: Sequence[int], messages: Sequence[bytes]
