@@ -125,6 +125,17 @@ class Countdown:
             raise RuntimeError(f"{self.failures} of {self.count} messages were not confirmed")
 
 
+class AsyncCountdown(Countdown):
+    """The same count from an `async def` callback, as the seed's examples write theirs."""
+
+    async def __call__(self, status: Any) -> None:  # type: ignore[override]
+        self.count += 1
+        if not status.is_confirmed:
+            self.failures += 1
+        if self.count == self.target:
+            self.done.set_result(None)
+
+
 class Tally(Countdown):
     """Counts received messages and keeps the last body, to check it after the run."""
 

@@ -14,12 +14,12 @@ from rstream_core.plugin_api import ICompressionCodec
 from rstream_core.producer import Producer, register_compression_codec
 from rstream_core.subscription import Tracking
 from rstream_core.superstream import (
-    NoRouteError,
     SuperStreamConsumer,
     SuperStreamProducer,
     hash_partition,
 )
 from rstream_core.types import (
+    NO_ROUTE_CODE,
     CompressionType,
     ConfirmationStatus,
     ConsumerOffsetSpecification,
@@ -38,6 +38,7 @@ from rstream_plugins.codec_amqp import AMQPMessage, Header, Properties, amqp_dec
 from rstream_plugins.codec_binary import RawMessage
 
 __all__ = [
+    "NO_ROUTE_CODE",
     "AMQPMessage",
     "CompressionType",
     "ConfirmationStatus",
@@ -52,7 +53,6 @@ __all__ = [
     "Header",
     "ICompressionCodec",
     "MessageContext",
-    "NoRouteError",
     "OffsetSpecification",
     "OffsetType",
     "OnClosedErrorInfo",

@@ -15,6 +15,8 @@
  * - settle_confirmed(...) does what hot_paths.python_settle_confirmed does, step for step,
  *   for publishing ids that are ints (what the broker sends; an id with an odd __eq__ could
  *   tell the two dict lookups here from Python's one pop).
+ * - run_coroutines(results, start, on_error) runs the coroutines that async confirm
+ *   callbacks returned, as hot_paths.python_run_coroutines does (see there).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -232,17 +234,19 @@ static PyObject *encode_as_is(PyObject *module, PyObject *messages) {
     return result;
 }
 
-/* A ConfirmationStatus(publishing_id, True, 1, False), built as tuple.__new__ builds it. */
+/* A ConfirmationStatus(publishing_id, True, 1, False, False), built as tuple.__new__ builds
+ * it. */
+#define STATUS_FIELDS 5
 static PyObject *confirmed_status(PyObject *publishing_id) {
-    PyObject *status = status_type->tp_alloc(status_type, 4);
+    PyObject *status = status_type->tp_alloc(status_type, STATUS_FIELDS);
     if (status == NULL) return NULL;
-    PyObject *items[4] = {publishing_id, Py_True, NULL, Py_False};
+    PyObject *items[STATUS_FIELDS] = {publishing_id, Py_True, NULL, Py_False, Py_False};
     items[2] = PyLong_FromLong(1);
     if (items[2] == NULL) {
         Py_DECREF(status);
         return NULL;
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < STATUS_FIELDS; i++) {
         if (i != 2) Py_INCREF(items[i]);
         PyTuple_SET_ITEM(status, i, items[i]);
     }
@@ -343,6 +347,54 @@ error:
     return NULL;
 }
 
+/* run_coroutines(results: list, start, on_error) -> (index, suspended, yielded)
+ *
+ * Runs each coroutine of results[start:] to its end while none suspends, the way `await`
+ * would: one send(None) each, with the return value taken without a StopIteration (this is
+ * what makes an async callback that does not suspend cost little more than a plain one).
+ * Stops at the first item that suspends (suspended: True, yielded: what it yielded; the
+ * caller goes on awaiting it) or that is not a coroutine (suspended: False). */
+static PyObject *run_coroutines(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyList_CheckExact(args[0]) || !PyLong_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "run_coroutines(results: list, start: int, on_error)");
+        return NULL;
+    }
+    PyObject *results = args[0], *on_error = args[2];
+    Py_ssize_t index = PyLong_AsSsize_t(args[1]);
+    if (index < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "start must be >= 0");
+        return NULL;
+    }
+    /* A coroutine may append to the list, or change it: re-read the size every time and own
+     * the item being run. */
+    for (; index < PyList_GET_SIZE(results); index++) {
+        PyObject *item = Py_NewRef(PyList_GET_ITEM(results, index));
+        if (!PyCoro_CheckExact(item)) {
+            Py_DECREF(item);
+            return Py_BuildValue("(nOO)", index, Py_False, Py_None);
+        }
+        PyObject *yielded = NULL;
+        PySendResult sent = PyIter_Send(item, Py_None, &yielded);
+        if (sent == PYGEN_NEXT) {
+            Py_DECREF(item);
+            PyObject *answer = Py_BuildValue("(nOO)", index, Py_True, yielded);
+            Py_DECREF(yielded);
+            return answer;
+        }
+        if (sent == PYGEN_ERROR) {
+            /* As Python's `except Exception`: anything else (CancelledError...) goes up. */
+            if (!PyErr_ExceptionMatches(PyExc_Exception) || report_error(on_error) < 0) {
+                Py_DECREF(item);
+                return NULL;
+            }
+        } else {
+            Py_XDECREF(yielded); /* PYGEN_RETURN: the callback's return value, unused */
+        }
+        Py_DECREF(item);
+    }
+    return Py_BuildValue("(nOO)", index, Py_False, Py_None);
+}
+
 static PyObject *init(PyObject *module, PyObject *status) {
     if (!PyType_Check(status) || !PyType_IsSubtype((PyTypeObject *)status, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "init(ConfirmationStatus): a tuple subclass expected");
@@ -361,6 +413,8 @@ static PyMethodDef methods[] = {
      "(encoded, any publishing id set) for a batch, or NotImplemented."},
     {"settle_confirmed", (PyCFunction)(void (*)(void))settle_confirmed, METH_FASTCALL,
      "Settle confirmed publishing ids (see hot_paths.python_settle_confirmed)."},
+    {"run_coroutines", (PyCFunction)(void (*)(void))run_coroutines, METH_FASTCALL,
+     "Run queued coroutines while none suspends (see hot_paths.python_run_coroutines)."},
     {NULL, NULL, 0, NULL},
 };
 

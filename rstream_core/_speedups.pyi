@@ -19,3 +19,6 @@ def settle_confirmed(
     on_error: Callable[[BaseException], Any],
     /,
 ) -> None: ...
+def run_coroutines(
+    results: list[Any], start: int, on_error: Callable[[BaseException], Any], /
+) -> tuple[int, bool, Any]: ...

@@ -14,7 +14,7 @@ from rstream_core.flow import CreditAfterProcessing, CreditStrategy
 from rstream_core.plugin_api import MessageCodec
 from rstream_core.plugins import get_registry
 from rstream_core.protocol.constants import OffsetType
-from rstream_core.subscription import Subscription, Tracking
+from rstream_core.subscription import DecodeErrorHandler, Subscription, Tracking
 from rstream_core.types import (
     ConsumerOffsetSpecification,
     EventContext,
@@ -84,6 +84,7 @@ class Consumer(ClientBase):
         filter_input: FilterConfiguration | None = None,
         credit_strategy: CreditStrategy | None = None,
         offset_tracking: Tracking | bool | None = None,
+        on_decode_error: DecodeErrorHandler | None = None,
     ) -> int:
         """Subscribe `callback(message, context)` (sync or async) to `stream`.
 
@@ -91,7 +92,11 @@ class Consumer(ClientBase):
         "amqp"); without one the callback gets bytes. A named subscriber (`subscriber_name`, or
         `name` in `properties`) that gives no `offset_specification` tracks its offset
         automatically and resumes after it; `offset_tracking=True`/`Tracking(...)` forces
-        tracking, `False` turns it off. Returns the subscriber id.
+        tracking, `False` turns it off. A record the decoder cannot read is skipped, with one
+        warning per reason and a count of the later ones; `on_decode_error(raw, context,
+        error)` (sync or async) decides instead: return None to skip the record, a value to
+        hand it to the callback in the record's place, or raise to end the subscription
+        (with `DecodeError`). Returns the subscriber id.
         """
         props = _properties(properties, subscriber_name, filter_input)
         name = subscriber_name or props.get("name")
@@ -115,6 +120,7 @@ class Consumer(ClientBase):
             recovery=self._recovery,
             verify_crc=self._verify_crc,
             on_unavailable=self._on_subscription_unavailable,
+            on_decode_error=on_decode_error,
         )
         self._next_subscriber_id += 1
         if self._closed.is_set():

@@ -18,11 +18,13 @@ __all__ = [
     "AuthenticationFailure",
     "ClientTimeoutError",
     "ConnectionClosedError",
+    "DecodeError",
     "FrameTooLarge",
     "InternalError",
     "MessageTooLargeError",
     "MissingDependencyError",
     "NoOffset",
+    "NoRouteError",
     "OffsetNotFound",
     "PreconditionFailed",
     "ProtocolError",
@@ -70,6 +72,14 @@ class ConnectionClosedError(RStreamError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.reason, self.code))
+
+
+class DecodeError(RStreamError):
+    """A record the decoder could not read ended a subscription (its `on_decode_error` raised)."""
+
+
+class NoRouteError(RStreamError):
+    """No partition of the super stream matches the message's routing key."""
 
 
 class MissingDependencyError(RStreamError, ImportError):

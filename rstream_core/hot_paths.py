@@ -8,7 +8,8 @@ is there (with the Python one for whatever the C one leaves), else the Python on
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+import types
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from rstream_core.speedups import EXTENSION
@@ -19,7 +20,10 @@ __all__ = [
     "carry_ids",
     "encode_as_is",
     "python_encode_as_is",
+    "python_run_coroutines",
     "python_settle_confirmed",
+    "resume",
+    "run_coroutines",
     "settle_confirmed",
 ]
 
@@ -49,7 +53,7 @@ def python_settle_confirmed(
         if callback is None:
             continue
         try:
-            result = callback(confirmed_status((publishing_id, True, 1, False)))
+            result = callback(confirmed_status((publishing_id, True, 1, False, False)))
         except Exception as exc:
             failure = exc
         else:
@@ -57,6 +61,56 @@ def python_settle_confirmed(
                 on_result(result)
             continue
         on_error(failure)  # outside the `except`: no exception is being handled (as in C)
+
+
+def python_run_coroutines(
+    results: list[Any], start: int, on_error: Callable[[BaseException], Any]
+) -> tuple[int, bool, Any]:
+    """Run the coroutines of `results[start:]` (what async confirm callbacks returned) one
+    after the other, each to its end, while none suspends; what one raises goes to
+    `on_error` (an Exception; anything else propagates). Returns (index, suspended, yielded):
+    index is len(results) when all ended; else results[index] suspended (suspended True,
+    `yielded` is what it yielded: `resume` goes on with it) or is not a coroutine (suspended
+    False: the caller awaits it its own way).
+    """
+    index = start
+    while index < len(results):
+        item = results[index]
+        if type(item) is not types.CoroutineType:
+            return index, False, None
+        try:
+            yielded = item.send(None)
+        except StopIteration:
+            pass
+        except Exception as exc:
+            on_error(exc)
+        else:
+            return index, True, yielded
+        index += 1
+    return index, False, None
+
+
+@types.coroutine
+def resume(coroutine: Any, yielded: Any) -> Generator[Any, Any, Any]:
+    """`await coroutine` from where its first step left it, having yielded `yielded`: the
+    task running this sees what the coroutine yields, and the coroutine what the task sends
+    or throws (a future's result, a cancellation)."""
+    while True:
+        try:
+            sent = yield yielded
+        except GeneratorExit:
+            coroutine.close()
+            raise
+        except BaseException as exc:
+            try:
+                yielded = coroutine.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                yielded = coroutine.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
 
 def python_encode_as_is(messages: Sequence[Any]) -> tuple[list[bytes], bool]:
@@ -82,6 +136,7 @@ def carry_ids(messages: Sequence[Any]) -> bool:
 
 
 settle_confirmed = python_settle_confirmed if EXTENSION is None else EXTENSION.settle_confirmed
+run_coroutines = python_run_coroutines if EXTENSION is None else EXTENSION.run_coroutines
 
 if EXTENSION is None:
     encode_as_is = python_encode_as_is

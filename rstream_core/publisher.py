@@ -14,8 +14,9 @@ import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from types import CoroutineType
+from typing import Any, NamedTuple
 
 from rstream_core.errors import (
     AuthenticationError,
@@ -27,7 +28,15 @@ from rstream_core.errors import (
     StreamDoesNotExist,
     UnsupportedFeatureError,
 )
-from rstream_core.hot_paths import ConfirmCallback, carry_ids, encode_as_is, settle_confirmed
+from rstream_core.fault_log import FaultLog
+from rstream_core.hot_paths import (
+    ConfirmCallback,
+    carry_ids,
+    encode_as_is,
+    resume,
+    run_coroutines,
+    settle_confirmed,
+)
 from rstream_core.plugin_api import CompressionCodec
 from rstream_core.pool import ConnectionPool, PooledClient
 from rstream_core.protocol.constants import Code
@@ -65,8 +74,14 @@ RETRY_FIRST_DELAY = 0.2
 RETRY_MAX_DELAY = 5.0
 
 
-def _report_callback_error(error: BaseException) -> None:
-    log.error("on_publish_confirm callback failed", exc_info=error)
+class _Repeat(NamedTuple):
+    """A message sent under a publishing id that an unconfirmed message already carries: it
+    waits behind that one for a confirm of its own (the broker confirms each)."""
+
+    data: bytes | _SubEntry
+    callback: ConfirmCallback | None
+    deduplicated: bool
+    filter_value: str | None
 
 
 class _SubEntry:
@@ -142,7 +157,24 @@ class Publisher:
         self._unconfirmed: dict[int, bytes | _SubEntry] = {}
         self._filter_values: dict[int, str | None] = {}
         self._callbacks: dict[int, ConfirmCallback] = {}
-        self._busy_callbacks = 0  # async confirm callbacks still running
+        # Deduplication: ids repeated while unconfirmed, and the unconfirmed ids the broker
+        # will drop as duplicates (see _accept_explicit). Both are empty in the usual case,
+        # which then keeps the C confirm loop.
+        self._repeats: dict[int, deque[_Repeat]] = {}
+        self._repeat_count = 0
+        self._duplicates: set[int] = set()
+        self._highest_explicit_id = -1
+        # What async confirm callbacks returned, awaited in order by one task; each counts
+        # against max_unconfirmed until it ends. The task is at _results[_results_done].
+        self._results: list[Any] = []
+        self._results_done = 0
+        self._queue_result = self._results.append
+        self._results_ready = asyncio.Event()
+        self._callback_runner: asyncio.Task[None] | None = None
+        # Window slots taken outside _unconfirmed: repeats waiting and callbacks not finished.
+        self._extra_in_flight = 0
+        self._waiting_for_space = False
+        self._faults = FaultLog(log, f"publisher on {stream}", level=logging.ERROR)
         self._flushes: deque[tuple[float, int]] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -194,6 +226,8 @@ class Publisher:
         for task in self._tasks:
             task.cancel()
         self._fail_unconfirmed(PRODUCER_CLOSED_CODE)
+        await self._finish_callbacks(timeout)
+        self._faults.flush()
         client, self._client = self._client, None
         if client is not None and client.connection.is_open:
             with contextlib.suppress(RStreamError):
@@ -212,7 +246,7 @@ class Publisher:
 
     def has_room_for(self, count: int) -> bool:
         """True when `count` messages can be appended now without waiting."""
-        in_flight = len(self._unconfirmed) + self._busy_callbacks
+        in_flight = len(self._unconfirmed) + self._extra_in_flight
         return self.accepting and in_flight + count <= self._max_unconfirmed
 
     def _update_accepting(self) -> None:
@@ -221,7 +255,7 @@ class Publisher:
             self._ready.is_set()
             and not self._closed
             and self._failure is None
-            and len(self._unconfirmed) + self._busy_callbacks < self._max_unconfirmed
+            and len(self._unconfirmed) + self._extra_in_flight < self._max_unconfirmed
             and client is not None
             and client.connection.writable
         )
@@ -234,8 +268,9 @@ class Publisher:
             self._check_usable()
             if not self._ready.is_set():
                 await self._ready.wait()
-            elif len(self._unconfirmed) + self._busy_callbacks >= self._max_unconfirmed:
+            elif len(self._unconfirmed) + self._extra_in_flight >= self._max_unconfirmed:
                 self._has_space.clear()
+                self._waiting_for_space = True
                 await self._has_space.wait()
             else:
                 client = self._client
@@ -270,19 +305,18 @@ class Publisher:
         if publishing_id is None:
             publishing_id = self._next_id
             self._next_id = publishing_id + 1
+            self._unconfirmed[publishing_id] = data
+            if self._filtering:
+                self._filter_values[publishing_id] = filter_value
+            if callback is not None:
+                self._callbacks[publishing_id] = callback
         else:
-            self._check_new_id(publishing_id)
-            if publishing_id >= self._next_id:
-                self._next_id = publishing_id + 1
+            self._accept_explicit(publishing_id, data, callback, filter_value)
         self._ids.append(publishing_id)
         self._messages.append(data)
-        self._unconfirmed[publishing_id] = data
         if self._filtering:
             self._filters.append(filter_value)
-            self._filter_values[publishing_id] = filter_value
-        if callback is not None:
-            self._callbacks[publishing_id] = callback
-        if len(self._unconfirmed) + self._busy_callbacks >= self._max_unconfirmed:
+        if len(self._unconfirmed) + self._extra_in_flight >= self._max_unconfirmed:
             self.accepting = False
         self._pending_size += size
         self._schedule_flush()
@@ -312,20 +346,19 @@ class Publisher:
                 "with the broker; nothing of this batch was sent"
             )
         if explicit_ids:
-            accepted = [self._take_id(m) for m in messages]
-            if len(set(accepted)) != len(accepted):
-                raise ValueError("two messages of the batch carry the same publishing id")
+            pairs = zip(messages, encoded, strict=True)
+            accepted = [self._take_id(message, data, callback) for message, data in pairs]
         else:
             first = self._next_id
             self._next_id = first + len(encoded)
             accepted = list(range(first, self._next_id))
+            self._unconfirmed.update(zip(accepted, encoded, strict=True))
+            if callback is not None:
+                self._callbacks.update(dict.fromkeys(accepted, callback))
         self._ids += accepted
         self._messages += encoded
-        self._unconfirmed.update(zip(accepted, encoded, strict=True))
-        if callback is not None:
-            self._callbacks.update(dict.fromkeys(accepted, callback))
         self._pending_size += sum(sizes) + ENTRY_OVERHEAD * len(sizes)
-        if len(self._unconfirmed) + self._busy_callbacks >= self._max_unconfirmed:
+        if len(self._unconfirmed) + self._extra_in_flight >= self._max_unconfirmed:
             self.accepting = False
         self._schedule_flush()
         return accepted
@@ -337,19 +370,50 @@ class Publisher:
         encoded = list(map(self._encode, messages))
         return encoded, carry_ids(messages)
 
-    def _take_id(self, message: Any) -> int:
+    def _take_id(self, message: Any, data: bytes, callback: ConfirmCallback | None) -> int:
+        """Accept one message of a batch in which some carry their own publishing id."""
         publishing_id = getattr(message, "publishing_id", None)
-        if publishing_id is None:
-            publishing_id = self._next_id
-        else:
-            self._check_new_id(publishing_id)
-        self._next_id = max(self._next_id, publishing_id + 1)
-        return int(publishing_id)
+        if publishing_id is not None:
+            self._accept_explicit(publishing_id, data, callback, None)
+            return int(publishing_id)
+        publishing_id = self._next_id
+        self._next_id = publishing_id + 1
+        self._unconfirmed[publishing_id] = data
+        if callback is not None:
+            self._callbacks[publishing_id] = callback
+        return publishing_id
 
-    def _check_new_id(self, publishing_id: int) -> None:
-        # Two messages under one id would get one confirm between them.
+    def _accept_explicit(
+        self,
+        publishing_id: int,
+        data: bytes | _SubEntry,
+        callback: ConfirmCallback | None,
+        filter_value: str | None,
+    ) -> None:
+        """A message with its own publishing id, which may repeat one (deduplication).
+
+        The broker confirms every message, and drops (but still confirms) those of a named
+        producer whose id is not above the highest it stored for the name: those are the ids
+        not above the highest sent or stored so far (`_next_id - 1`; while that is 0, the
+        broker's answer for "nothing stored", only an explicit id 0 sent counts).
+        """
+        highest = self._next_id - 1 if self._next_id > 1 else self._highest_explicit_id
+        duplicate = bool(self.reference) and publishing_id <= highest
+        self._highest_explicit_id = max(self._highest_explicit_id, publishing_id)
+        self._next_id = max(self._next_id, publishing_id + 1)
         if publishing_id in self._unconfirmed:
-            raise ValueError(f"publishing id {publishing_id} is already waiting for a confirm")
+            repeat = _Repeat(data, callback, duplicate, filter_value)
+            self._repeats.setdefault(publishing_id, deque()).append(repeat)
+            self._repeat_count += 1
+            self._extra_in_flight += 1
+            return
+        self._unconfirmed[publishing_id] = data
+        if self._filtering:
+            self._filter_values[publishing_id] = filter_value
+        if callback is not None:
+            self._callbacks[publishing_id] = callback
+        if duplicate:
+            self._duplicates.add(publishing_id)
 
     def append_sub_entry(
         self,
@@ -481,6 +545,12 @@ class Publisher:
     # ------------------------------------------------------------ confirms
 
     def on_publish_confirm(self, frame: PublishConfirm) -> None:
+        if self._repeats or self._duplicates:
+            # Deduplication in progress: each id's messages are settled one by one.
+            for publishing_id in frame.publishing_ids:
+                self._settle(publishing_id)
+            self._after_settle()
+            return
         # The hottest loop of publishing, in C when the core's extension is built.
         if self._filtering:
             for publishing_id in frame.publishing_ids:
@@ -489,50 +559,142 @@ class Publisher:
             frame.publishing_ids,
             self._unconfirmed,
             self._callbacks,
-            self._track,
-            _report_callback_error,
+            self._queue_result,
+            self._callback_failed,
         )
+        if self._results:
+            self._run_callbacks()
         self._after_settle()
 
     def on_publish_error(self, frame: PublishError) -> None:
         for publishing_id, code in frame.errors:
             if code == Code.PUBLISHER_DOES_NOT_EXIST:
                 continue  # the publisher was dropped; recovery re-sends the message
-            self._settle(publishing_id, ConfirmationStatus(publishing_id, False, code))
+            self._settle(publishing_id, False, code)
         self._after_settle()
 
-    def _settle(self, publishing_id: int, status: ConfirmationStatus) -> None:
+    def _settle(
+        self, publishing_id: int, confirmed: bool = True, code: int = 1, timed_out: bool = False
+    ) -> None:
+        """Settle the oldest unconfirmed message of this id and call its callback."""
         if self._unconfirmed.pop(publishing_id, None) is None:
             return
         self._filter_values.pop(publishing_id, None)
         callback = self._callbacks.pop(publishing_id, None)
-        if callback is not None:
-            try:
-                result = callback(status)
-            except Exception:
-                log.exception("on_publish_confirm callback failed")
-                return
-            if result is not None:
-                self._track(result)
-
-    def _track(self, result: Any) -> None:
-        """Run an async callback's coroutine; it counts against max_unconfirmed until it
-        ends, so slow async callbacks slow the sender down instead of piling up tasks."""
-        if not inspect.isawaitable(result):
+        duplicate = False
+        if self._duplicates and publishing_id in self._duplicates:
+            self._duplicates.discard(publishing_id)
+            duplicate = confirmed
+        if self._repeats:
+            self._promote_repeat(publishing_id)
+        if callback is None:
             return
-        self._busy_callbacks += 1
-        task = asyncio.ensure_future(result)
-        task.add_done_callback(self._callback_done)
+        try:
+            status = ConfirmationStatus(publishing_id, confirmed, code, timed_out, duplicate)
+            result = callback(status)
+        except Exception as exc:
+            self._callback_failed(exc)
+            return
+        if result is not None:
+            self._queue_result(result)
+            self._run_callbacks()
 
-    def _callback_done(self, task: asyncio.Future[Any]) -> None:
-        self._busy_callbacks -= 1
-        if not task.cancelled() and task.exception() is not None:
-            log.error("on_publish_confirm callback failed", exc_info=task.exception())
-        self._after_settle()
+    def _promote_repeat(self, publishing_id: int) -> None:
+        """The next message sent under `publishing_id` now waits for the next confirm of it."""
+        waiting = self._repeats.get(publishing_id)
+        if not waiting:
+            return
+        repeat = waiting.popleft()
+        if not waiting:
+            del self._repeats[publishing_id]
+        self._repeat_count -= 1
+        self._extra_in_flight -= 1
+        self._unconfirmed[publishing_id] = repeat.data
+        if repeat.callback is not None:
+            self._callbacks[publishing_id] = repeat.callback
+        if repeat.deduplicated:
+            self._duplicates.add(publishing_id)
+        if self._filtering:
+            self._filter_values[publishing_id] = repeat.filter_value
+
+    def _callback_failed(self, error: BaseException) -> None:
+        self._faults.report("the on_publish_confirm callback failed", "a confirm", error,
+                            traceback=True)
+
+    # ------------------------------------------------------------ async confirm callbacks
+
+    def _run_callbacks(self) -> None:
+        """Have the queued results of async callbacks awaited, in order, by one task."""
+        self._extra_in_flight = len(self._results) - self._results_done + self._repeat_count
+        self.accepting = self.accepting and not self._window_full()
+        runner = self._callback_runner
+        if runner is None or runner.done():
+            self._callback_runner = asyncio.get_running_loop().create_task(
+                self._await_callbacks(), name="confirm callbacks"
+            )
+        self._results_ready.set()
+
+    def _window_full(self) -> bool:
+        return len(self._unconfirmed) + self._extra_in_flight >= self._max_unconfirmed
+
+    async def _await_callbacks(self) -> None:
+        """Await each result in turn, as rstream 1.x awaits its callbacks inline: those that
+        do not suspend run one after the other in one call (run_coroutines), one that
+        suspends holds back those after it, and each leaves the window once it ended."""
+        results = self._results
+        while True:
+            while self._results_done < len(results):
+                index, suspended, yielded = run_coroutines(
+                    results, self._results_done, self._callback_failed
+                )
+                self._callbacks_ended(index)
+                if index < len(results):
+                    item = results[index]
+                    try:
+                        if suspended:
+                            await resume(item, yielded)
+                        elif inspect.isawaitable(item):  # else a plain callback's result
+                            await item
+                    except Exception as exc:
+                        self._callback_failed(exc)
+                    self._callbacks_ended(index + 1)
+            results.clear()
+            self._results_done = 0
+            self._after_settle()
+            self._results_ready.clear()
+            await self._results_ready.wait()
+
+    def _callbacks_ended(self, done: int) -> None:
+        """The results before `done` have ended: they leave the window."""
+        self._results_done = done
+        self._extra_in_flight = len(self._results) - done + self._repeat_count
+        if self._waiting_for_space:
+            self._after_settle()
+
+    async def _finish_callbacks(self, timeout: float) -> None:
+        """On close: let the callbacks already called finish (bounded), then stop the task."""
+        runner, self._callback_runner = self._callback_runner, None
+        if runner is None:
+            return
+        if self._results:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._callbacks_done(), timeout)
+        runner.cancel()
+        for result in self._results[self._results_done:]:  # still not run after the timeout
+            if type(result) is CoroutineType:
+                result.close()
+        self._results.clear()
+        self._results_done = 0
+
+    async def _callbacks_done(self) -> None:
+        while self._results:
+            self._drained.clear()
+            await self._drained.wait()
 
     def _after_settle(self) -> None:
-        count = len(self._unconfirmed) + self._busy_callbacks
+        count = len(self._unconfirmed) + self._extra_in_flight
         if count <= self._low_water and not self._has_space.is_set():
+            self._waiting_for_space = False
             self._has_space.set()
             self._update_accepting()
         if not count:
@@ -540,8 +702,8 @@ class Publisher:
             self._flushes.clear()
 
     def _fail_unconfirmed(self, code: int) -> None:
-        for publishing_id in list(self._unconfirmed):
-            self._settle(publishing_id, ConfirmationStatus(publishing_id, False, code))
+        while self._unconfirmed:  # settling an id may bring the next message of that id in
+            self._settle(next(iter(self._unconfirmed)), False, code)
         self._ids, self._messages, self._filters = [], [], []
         self._pending_size = 0
         self._after_settle()
@@ -566,8 +728,7 @@ class Publisher:
             publishing_id = next(iter(self._unconfirmed))
             if publishing_id > last_id:
                 return  # written after that flush: not late yet
-            status = ConfirmationStatus(publishing_id, False, CONFIRM_TIMEOUT_CODE, True)
-            self._settle(publishing_id, status)
+            self._settle(publishing_id, False, CONFIRM_TIMEOUT_CODE, True)
 
     # ------------------------------------------------------------ recovery
 
@@ -629,20 +790,30 @@ class Publisher:
         self._ready.set()
 
     def _resend(self, sequence: int) -> None:
-        """Write every unconfirmed message again, in the original order."""
+        """Write every unconfirmed message again, in the original order (the messages that
+        repeat an id right after the first one of that id)."""
         if self.reference:
             # Ids up to the stored sequence are in the stream already (deduplication).
             for publishing_id in [i for i in self._unconfirmed if i <= sequence]:
-                self._settle(publishing_id, ConfirmationStatus(publishing_id))
-        self._ids = list(self._unconfirmed)
-        self._messages = list(self._unconfirmed.values())
-        self._filters = [self._filter_values.get(i) for i in self._ids] if self._filtering else []
+                while publishing_id in self._unconfirmed:
+                    self._settle(publishing_id)
+        unsent = list(self._unsettled())
+        self._ids = [publishing_id for publishing_id, _, _ in unsent]
+        self._messages = [data for _, data, _ in unsent]
+        self._filters = [value for _, _, value in unsent] if self._filtering else []
         self._pending_sub_entries = any(isinstance(m, _SubEntry) for m in self._messages)
         self._flushes.clear()
         self._ready.set()
         self._flush()
         self._after_settle()
         self._update_accepting()
+
+    def _unsettled(self) -> Iterator[tuple[int, bytes | _SubEntry, str | None]]:
+        """(id, data, filter value) of every unconfirmed message, repeats after their first."""
+        for publishing_id, data in self._unconfirmed.items():
+            yield publishing_id, data, self._filter_values.get(publishing_id)
+            for repeat in self._repeats.get(publishing_id, ()):
+                yield publishing_id, repeat.data, repeat.filter_value
 
     def _spawn(self, coroutine: Any, name: str | None = None) -> None:
         task = asyncio.create_task(coroutine, name=name)

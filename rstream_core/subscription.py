@@ -23,12 +23,14 @@ from rstream_core.errors import (
     AuthenticationError,
     ClientTimeoutError,
     ConnectionClosedError,
+    DecodeError,
     MissingDependencyError,
     ProtocolError,
     RStreamError,
     StreamDoesNotExist,
     UnknownPluginError,
 )
+from rstream_core.fault_log import FaultLog
 from rstream_core.flow import CreditStrategy
 from rstream_core.plugins import get_registry
 from rstream_core.pool import ConnectionPool, PooledClient
@@ -49,6 +51,11 @@ log = logging.getLogger("rstream.consumer")
 
 RETRY_FIRST_DELAY = 0.2
 RETRY_MAX_DELAY = 5.0
+
+# What `subscribe(on_decode_error=...)` takes: (raw record, context, error) -> a substitute
+# message to hand to the callback, or None to skip the record; raising ends the subscription.
+DecodeErrorHandler = Callable[[bytes, MessageContext, Exception], Any]
+_SKIP = object()  # a record not handed to the callback
 
 
 def _decompress(code: int, data: bytes, uncompressed_size: int) -> bytes:
@@ -89,6 +96,7 @@ class Subscription:
         recovery: bool,
         verify_crc: bool,
         on_unavailable: Callable[[Subscription, str], None],
+        on_decode_error: DecodeErrorHandler | None = None,
     ) -> None:
         self.consumer = consumer
         self.subscriber_id = subscriber_id
@@ -111,6 +119,8 @@ class Subscription:
         self._recovery = recovery
         self._verify_crc = verify_crc
         self._on_unavailable = on_unavailable
+        self._on_decode_error = on_decode_error
+        self._faults = FaultLog(log, f"subscription to {stream}")
         self._sac = properties.get("single-active-consumer") == "true"
         self._active = not self._sac
         self._client: PooledClient | None = None
@@ -203,6 +213,7 @@ class Subscription:
             if task is not current:  # close() may run inside the callback (the worker)
                 task.cancel()
         self._store_tracked_offset()
+        self._faults.flush()
         if self.on_end is not None:
             self.on_end(self)
         client, self._client = self._client, None
@@ -237,7 +248,7 @@ class Subscription:
             self._between_chunks.clear()
             try:
                 await self._deliver(frame)
-            except (ProtocolError, MissingDependencyError) as exc:
+            except (ProtocolError, MissingDependencyError, DecodeError) as exc:
                 self._end(exc)
                 return
             finally:
@@ -261,7 +272,10 @@ class Subscription:
                 # A bad message, filter or callback costs that message, not the subscription.
                 try:
                     message = decoder(record) if decoder is not None else record
-                    if predicate is None or predicate(message):
+                except Exception as exc:
+                    message = await self._undecodable(record, offset, header.timestamp, exc)
+                try:
+                    if message is not _SKIP and (predicate is None or predicate(message)):
                         context = MessageContext(
                             self.consumer, self.stream, self.subscriber_id, self.reference, offset,
                             header.timestamp,
@@ -270,14 +284,37 @@ class Subscription:
                             await callback(message, context)
                         else:
                             callback(message, context)
-                except Exception:
-                    log.exception("message at offset %d of %s failed", offset, self.stream)
+                except Exception as exc:
+                    self._faults.report("the message callback failed", f"offset {offset}", exc,
+                                        traceback=True)
                 last = self.last_offset = offset
             offset += 1
         self._since_store += len(records)
         tracking = self._tracking
         if tracking is not None and self._since_store >= tracking.every_messages:
             self._store_tracked_offset()
+
+    async def _undecodable(
+        self, record: bytes, offset: int, timestamp: int, error: Exception
+    ) -> Any:
+        """What replaces a record the decoder cannot read: `_SKIP` by default (counted in the
+        log), else what `on_decode_error` says. A failing handler ends the subscription."""
+        handler = self._on_decode_error
+        if handler is None:
+            self._faults.report("skipped a record the decoder cannot read", f"offset {offset}",
+                                error)
+            return _SKIP
+        context = MessageContext(
+            self.consumer, self.stream, self.subscriber_id, self.reference, offset, timestamp
+        )
+        try:
+            substitute = await callbacks.call(handler, record, context, error)
+        except Exception as exc:
+            raise DecodeError(
+                f"record at offset {offset} of {self.stream} cannot be decoded ({error}); "
+                f"on_decode_error stopped the subscription: {exc!r}"
+            ) from exc
+        return _SKIP if substitute is None else substitute
 
     def on_credit_error(self, frame: CreditResponse) -> None:
         if frame.code != Code.PRECONDITION_FAILED:  # 17: credit to an inactive SAC member

@@ -8,20 +8,26 @@ Java, Go and .NET clients do, so every client sends a key to the same partition.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Unpack
 
 import mmh3
 
+from rstream_core import callbacks
 from rstream_core.arguments import SuperStreamCreationOption
 from rstream_core.base import AsyncResource
 from rstream_core.consumer import Consumer, ConsumerSettings, MessageCallback
-from rstream_core.errors import RStreamError
+from rstream_core.errors import NoRouteError
 from rstream_core.hot_paths import ConfirmCallback
 from rstream_core.producer import Producer, ProducerSettings
-from rstream_core.types import RouteType
+from rstream_core.types import NO_ROUTE_CODE, ConfirmationStatus, RouteType
+
+log = logging.getLogger("rstream.producer")
 
 HASH_SEED = 104729
+# Routing keys that routed nowhere and were warned about; past this many, no more warnings.
+UNROUTED_KEYS_KEPT = 1000
 
 RoutingExtractor = Callable[[Any], "str | Awaitable[str]"]
 CustomRouting = Callable[[Any, Sequence[str]], "Sequence[str] | Awaitable[Sequence[str]]"]
@@ -33,10 +39,6 @@ def hash_partition(routing_key: str, partitions: Sequence[str]) -> str | None:
         return None
     index = mmh3.hash(routing_key.encode("utf-8"), HASH_SEED, signed=False) % len(partitions)
     return partitions[index]
-
-
-class NoRouteError(RStreamError):
-    """No partition of the super stream matches the message's routing key."""
 
 
 async def _maybe_await(value: Any) -> Any:
@@ -66,6 +68,7 @@ class SuperStreamProducer(AsyncResource):
         self._producer = Producer(host, port, **producer_options)
         self._partitions: list[str] = []
         self._routes: dict[str, list[str]] = {}
+        self._unrouted_keys: set[str | None] = set()
 
     @property
     def producer(self) -> Producer:
@@ -86,24 +89,22 @@ class SuperStreamProducer(AsyncResource):
 
     async def route(self, message: Any) -> list[str]:
         """The partition streams a message goes to."""
+        return (await self._route(message))[1]
+
+    async def _route(self, message: Any) -> tuple[str | None, list[str]]:
+        """The message's routing key (None for custom routing) and its partitions."""
         if not isinstance(self._routing, RouteType):
-            return list(await _maybe_await(self._routing(message, await self.partitions())))
+            return None, list(await _maybe_await(self._routing(message, await self.partitions())))
         assert self._routing_extractor is not None
         key = str(await _maybe_await(self._routing_extractor(message)))
         if self._routing is RouteType.Hash:
             partition = hash_partition(key, await self.partitions())
-            return [partition] if partition else []
+            return key, [partition] if partition else []
         cached = self._routes.get(key)
         if cached is None:
             admin = await self._producer._admin()
             cached = self._routes[key] = await admin.route(key, self.super_stream)
-        return cached
-
-    async def _targets(self, message: Any) -> list[str]:
-        targets = await self.route(message)
-        if not targets:
-            raise NoRouteError(f"no partition of {self.super_stream} for this message")
-        return targets
+        return key, cached
 
     async def send(
         self,
@@ -111,8 +112,30 @@ class SuperStreamProducer(AsyncResource):
         on_publish_confirm: ConfirmCallback | None = None,
         publisher_name: str | None = None,
     ) -> None:
-        for stream in await self._targets(message):
+        """Send to the partitions the message routes to. A message that routes nowhere is not
+        sent: `on_publish_confirm` gets it unconfirmed with NO_ROUTE_CODE (as the Java client
+        reports it); without a callback, one warning per routing key says so."""
+        key, targets = await self._route(message)
+        if not targets:
+            await self._no_route(message, key, on_publish_confirm)
+        for stream in targets:
             await self._producer.send(stream, message, publisher_name, on_publish_confirm)
+
+    async def _no_route(
+        self, message: Any, key: str | None, callback: ConfirmCallback | None
+    ) -> None:
+        if callback is None:
+            if key not in self._unrouted_keys and len(self._unrouted_keys) < UNROUTED_KEYS_KEPT:
+                self._unrouted_keys.add(key)
+                log.warning("no partition of %s for routing key %r: messages with it are "
+                            "dropped (warned once per key)", self.super_stream, key)
+            return
+        publishing_id = getattr(message, "publishing_id", None) or 0
+        status = ConfirmationStatus(publishing_id, False, NO_ROUTE_CODE)
+        try:
+            await callbacks.call(callback, status)
+        except Exception:
+            log.exception("on_publish_confirm callback failed")
 
     async def send_wait(
         self,
@@ -120,8 +143,12 @@ class SuperStreamProducer(AsyncResource):
         publisher_name: str | None = None,
         timeout: float | None = 5.0,
     ) -> None:
-        """Send and return once every partition the message goes to confirmed it."""
-        for stream in await self._targets(message):
+        """Send and return once every partition the message goes to confirmed it; raises
+        NoRouteError when it goes to none."""
+        key, targets = await self._route(message)
+        if not targets:
+            raise NoRouteError(f"no partition of {self.super_stream} for routing key {key!r}")
+        for stream in targets:
             await self._producer.send_wait(stream, message, publisher_name, timeout)
 
     async def reconnect_stream(self, stream: str) -> None:

@@ -67,11 +67,14 @@ class ConfirmationStatus(NamedTuple):
     response_code: int = 1
     # True when the client gave up waiting (confirm timeout); response_code is then 10004.
     timed_out: bool = False
+    # True when the broker dropped the message as a duplicate (and confirmed it): a named
+    # producer sent a publishing id not above the highest one sent or stored for its name.
+    deduplicated: bool = False
 
 
 # Builds a confirmed status without running the named tuple's Python-level __new__: about
 # 60 ns less per confirmed message (measured with timeit), on the hottest loop of publishing.
-confirmed_status: Callable[[tuple[int, bool, int, bool]], ConfirmationStatus] = (
+confirmed_status: Callable[[tuple[int, bool, int, bool, bool]], ConfirmationStatus] = (
     functools.partial(tuple.__new__, ConfirmationStatus)
 )
 
@@ -80,6 +83,7 @@ confirmed_status: Callable[[tuple[int, bool, int, bool]], ConfirmationStatus] = 
 CONFIRM_TIMEOUT_CODE = 10004
 PRODUCER_CLOSED_CODE = 10003
 PRODUCER_NOT_AVAILABLE_CODE = 10002  # the connection dropped and recovery is off
+NO_ROUTE_CODE = 10005  # a super stream message whose routing key matches no partition
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

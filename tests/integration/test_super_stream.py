@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from rstream import (
+    NO_ROUTE_CODE,
     AMQPMessage,
+    ConfirmationStatus,
     ConsumerOffsetSpecification,
     MessageContext,
     NoRouteError,
@@ -77,9 +79,39 @@ async def test_key_routing_asks_the_broker(super_stream: str) -> None:
         for key in ("0", "2", "2"):
             await producer.send_wait(AMQPMessage(body=b"x", properties=Properties(message_id=key)))
         with pytest.raises(NoRouteError):
-            await producer.send(AMQPMessage(body=b"x", properties=Properties(message_id="9")))
+            await producer.send_wait(AMQPMessage(body=b"x", properties=Properties(message_id="9")))
     seen = await consume_all(super_stream, 3)
     assert seen == {f"{super_stream}-0": ["0"], f"{super_stream}-2": ["2", "2"]}
+
+
+async def test_a_key_with_no_route_goes_to_the_confirm_callback(
+    super_stream: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    statuses: list[ConfirmationStatus] = []
+
+    async def on_confirm(status: ConfirmationStatus) -> None:
+        statuses.append(status)
+
+    async with SuperStreamProducer(
+        HOST, PORT, super_stream=super_stream, routing=RouteType.Key, routing_extractor=key_of,
+    ) as producer:
+        unrouted = AMQPMessage(body=b"x", properties=Properties(message_id="nowhere"))
+        await producer.send(unrouted, on_publish_confirm=on_confirm)
+        await producer.send_batch([unrouted, unrouted], on_publish_confirm=on_confirm)
+        routed = AMQPMessage(body=b"x", properties=Properties(message_id="1"))
+        await producer.send(routed, on_publish_confirm=on_confirm)
+        await producer.flush()
+        # Without a callback: one warning per key, however many messages carry it.
+        for key in ("nowhere", "nowhere", "elsewhere", "nowhere"):
+            await producer.send(AMQPMessage(body=b"x", properties=Properties(message_id=key)))
+    unconfirmed = [s for s in statuses if not s.is_confirmed]
+    assert [s.response_code for s in unconfirmed] == [NO_ROUTE_CODE] * 3
+    assert [s for s in statuses if s.is_confirmed] != []
+    warnings = [r.getMessage() for r in caplog.records if "no partition" in r.getMessage()]
+    assert len(warnings) == 2
+    assert "'nowhere'" in warnings[0] and "'elsewhere'" in warnings[1]
+    seen = await consume_all(super_stream, 1)
+    assert seen == {f"{super_stream}-1": ["1"]}
 
 
 async def test_custom_routing(super_stream: str) -> None:

@@ -19,7 +19,9 @@ def test_bench_client_cpu_runs() -> None:
     )
     lines = done.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "AMQP send_batch(100)",
-        "binary send_batch(100)",
+        "AMQP send_batch(100), plain callback",
+        "binary send_batch(100), plain callback",
+        "AMQP send_batch(100), async def callback",
+        "binary send_batch(100), async def callback",
     ]
     assert all("ns of client CPU per message" in line for line in lines)

@@ -22,9 +22,14 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[int]]]:
     servers: list[asyncio.Server] = []
+    writers: list[asyncio.StreamWriter] = []
 
     async def start(handler: Handler) -> int:
-        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        async def recorded(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writers.append(writer)
+            await handler(reader, writer)
+
+        server = await asyncio.start_server(recorded, "127.0.0.1", 0)
         servers.append(server)
         return int(server.sockets[0].getsockname()[1])
 
@@ -32,6 +37,8 @@ async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[int]]]:
     for server in servers:
         server.close()
         await server.wait_closed()
+    for writer in writers:  # a server does not close the connections it accepted
+        writer.close()
 
 
 def params(port: int, **more: float) -> ConnectionParams:

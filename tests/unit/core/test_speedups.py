@@ -374,3 +374,93 @@ def test_rstream_no_extensions_selects_the_python_paths(disabled: bool) -> None:
     output = run_python("from rstream_core import speedups; print(speedups.SPEEDUPS)",
                         no_extensions=disabled)
     assert output.strip() == str(C is not None and not disabled)
+
+
+# ------------------------------------------------------------ run_coroutines and resume
+
+
+def _run_coroutines_trace(run: Callable[..., Any]) -> list[Any]:
+    """What `run` does with a list of coroutines that end, raise, suspend, and a non-coroutine."""
+    trace: list[Any] = []
+
+    async def ends(tag: str) -> str:
+        trace.append(tag)
+        return tag
+
+    async def raises(tag: str) -> None:
+        trace.append(tag)
+        raise KeyError(tag)
+
+    class Suspend:
+        def __await__(self) -> Any:
+            trace.append("suspend")
+            return (yield "yielded")
+
+    async def suspends() -> None:
+        await Suspend()
+        trace.append("never: nobody resumes it here")
+
+    results: list[Any] = [ends("a"), raises("b"), ends("c"), suspends(), ends("d"), 42]
+    trace.append(run(results, 0, lambda error: trace.append(repr(error))))
+    trace.append(run(results, 4, lambda error: trace.append(repr(error))))
+    trace.append(run(results, 6, lambda error: trace.append(repr(error))))
+    results[3].close()
+    return trace
+
+
+def test_python_run_coroutines() -> None:
+    assert _run_coroutines_trace(hot_paths.python_run_coroutines) == [
+        "a", "b", "KeyError('b')", "c", "suspend", (3, True, "yielded"),
+        "d", (5, False, None), (6, False, None),
+    ]
+
+
+@needs_c
+def test_c_run_coroutines_does_what_python_does() -> None:
+    assert C is not None
+    assert _run_coroutines_trace(C.run_coroutines) == _run_coroutines_trace(
+        hot_paths.python_run_coroutines
+    )
+
+
+@needs_c
+def test_c_run_coroutines_lets_non_exceptions_through() -> None:
+    assert C is not None
+
+    async def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    coroutine = interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        C.run_coroutines([coroutine], 0, lambda error: None)
+    with pytest.raises(TypeError):
+        C.run_coroutines((), 0, lambda error: None)
+
+
+async def test_resume_goes_on_where_the_first_step_stopped() -> None:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    first, second = loop.create_future(), loop.create_future()
+
+    async def callback() -> str:
+        a = await first
+        b = await second
+        return a + b
+
+    coroutine = callback()
+    yielded = coroutine.send(None)  # the first step: suspends on `first`
+    assert yielded is first
+    task = asyncio.ensure_future(hot_paths.resume(coroutine, yielded))
+    first.set_result("x")
+    await asyncio.sleep(0)
+    second.set_result("y")
+    assert await task == "xy"
+
+    first, second = loop.create_future(), loop.create_future()
+    blocked = callback()
+    waiting = asyncio.ensure_future(hot_paths.resume(blocked, blocked.send(None)))
+    await asyncio.sleep(0)
+    waiting.cancel()  # the cancellation reaches the callback's own await
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
