@@ -25,6 +25,7 @@ DEFAULT_INTERVAL = 30.0
 class _Repeats:
     event: str  # what happened, e.g. "skipped a record the decoder cannot read"
     last_line: float  # time.monotonic() of the last line logged for this reason
+    level: int
     count: int = 0  # faults since that line
     last_where: str = ""
 
@@ -47,17 +48,24 @@ class FaultLog:
         self._repeats: dict[str, _Repeats] = {}
 
     def report(
-        self, event: str, where: str, error: BaseException, *, traceback: bool = False
+        self,
+        event: str,
+        where: str,
+        error: BaseException,
+        *,
+        traceback: bool = False,
+        level: int | None = None,
     ) -> None:
-        """One fault: `event` happened at `where` (e.g. "offset 42") because of `error`."""
+        """One fault: `event` happened at `where` (e.g. "offset 42") because of `error`;
+        logged at `level` (the log's own level by default), and so is its count."""
         reason = type(error).__name__
         key = f"{event}\0{reason}"
         now = time.monotonic()
         repeats = self._repeats.get(key)
         if repeats is None:
-            self._repeats[key] = _Repeats(event, now)
+            self._repeats[key] = _Repeats(event, now, self._level if level is None else level)
             self._logger.log(
-                self._level,
+                self._repeats[key].level,
                 "%s: %s at %s: %s: %s (further ones for this reason are counted, not logged)",
                 self._subject, event, where, reason, error,
                 exc_info=error if traceback else None,
@@ -77,7 +85,7 @@ class FaultLog:
 
     def _summarise(self, reason: str, repeats: _Repeats, now: float) -> None:
         self._logger.log(
-            self._level,
+            repeats.level,
             "%s: %s %d more time%s (%s) in the last %.0f s, the last at %s",
             self._subject, repeats.event, repeats.count, "" if repeats.count == 1 else "s",
             reason, now - repeats.last_line, repeats.last_where,

@@ -286,7 +286,7 @@ class Subscription:
                             callback(message, context)
                 except Exception as exc:
                     self._faults.report("the message callback failed", f"offset {offset}", exc,
-                                        traceback=True)
+                                        traceback=True, level=logging.ERROR)
                 last = self.last_offset = offset
             offset += 1
         self._since_store += len(records)

@@ -41,11 +41,25 @@ async def test_confirm_timeout_never_expires_confirmed_traffic(stream: str) -> N
     assert timed_out == []
 
 
-async def test_a_duplicate_explicit_id_is_refused(stream: str) -> None:
+@pytest.mark.parametrize("name", [None, "named"])
+async def test_a_repeated_explicit_id_is_sent_and_confirmed_once_each(
+    stream: str, name: str | None
+) -> None:
+    statuses: list[ConfirmationStatus] = []
     async with Producer(HOST, PORT) as producer:
-        producer_is_slow = [RawMessage(b"a", publishing_id=7), RawMessage(b"b", publishing_id=7)]
-        with pytest.raises(ValueError, match="same publishing id"):
-            await producer.send_batch(stream, producer_is_slow)
+        batch = [RawMessage(b"a", publishing_id=7), RawMessage(b"b", publishing_id=7)]
+        await producer.send_batch(stream, batch, name, on_publish_confirm=statuses.append)
+        await producer.send(stream, RawMessage(b"c", publishing_id=7), name, statuses.append)
+        await producer.flush()
+    assert [s.message_id for s in statuses] == [7, 7, 7]
+    assert all(s.is_confirmed for s in statuses)
+    stored = [message for _, message in await read_stream(stream, 3 if name is None else 1)]
+    if name is None:  # no deduplication: all three are stored
+        assert [s.deduplicated for s in statuses] == [False] * 3
+        assert sorted(stored) == [b"a", b"b", b"c"]
+    else:  # the broker keeps the first of id 7 and drops the others
+        assert [s.deduplicated for s in statuses] == [False, True, True]
+        assert stored == [b"a"]
 
 
 async def test_publishing_again_after_a_stream_was_deleted_and_created(

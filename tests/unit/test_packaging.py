@@ -55,8 +55,11 @@ def test_wheel_contents(tmp_path: Path) -> None:
     wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     assert compiled(names) == set(EXTENSIONS)
-    for package in ("rstream", "rstream_core", "rstream_core/protocol", "rstream_plugins"):
+    packages = ("rstream", "rstream/_pyamqp", "rstream_core", "rstream_core/protocol",
+                "rstream_plugins")
+    for package in packages:
         assert f"{package}/__init__.py" in names, package
+    assert "rstream/recovery.py" in names  # rstream 1.x imports it
     for plugin in BUILT_INS:
         assert f"rstream_plugins/{plugin}/__init__.py" in names, plugin
     assert {"rstream/py.typed", "rstream_core/py.typed", "rstream_plugins/py.typed"} <= names
