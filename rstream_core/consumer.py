@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Unpack
 
 from rstream_core import callbacks
 from rstream_core.base import ClientBase, ConnectionSettings
 from rstream_core.errors import ResourceClosedError, RStreamError, UnknownSubscriberError
-from rstream_core.flow import CreditAfterProcessing, CreditStrategy
+from rstream_core.flow import CreditAfterProcessing, CreditOnChunkArrival, CreditStrategy
 from rstream_core.plugin_api import MessageCodec
 from rstream_core.plugins import get_registry
 from rstream_core.protocol.constants import OffsetType
@@ -111,7 +112,7 @@ class Consumer(ClientBase):
             decoder=_decoder(decoder),
             offset=offset_specification or ConsumerOffsetSpecification(OffsetType.FIRST),
             explicit_offset=offset_specification is not None,
-            credit=credit_strategy or CreditAfterProcessing(initial_credit),
+            credit=_own_credit(credit_strategy) or CreditAfterProcessing(initial_credit),
             properties=props,
             name=name,
             update_listener=consumer_update_listener,
@@ -244,6 +245,14 @@ def _decoder(
     if isinstance(decoder, MessageCodec):
         return decoder.decode
     return decoder
+
+
+def _own_credit(strategy: CreditStrategy | None) -> CreditStrategy | None:
+    """The built-in strategies keep counts: each subscription gets its own copy (a super
+    stream consumer hands one strategy to every partition)."""
+    if isinstance(strategy, CreditAfterProcessing | CreditOnChunkArrival):
+        return copy.copy(strategy)
+    return strategy
 
 
 def _tracking(option: Tracking | bool | None, name: str | None, explicit: bool) -> Tracking | None:

@@ -31,7 +31,7 @@ from rstream_core.errors import (
     UnknownPluginError,
 )
 from rstream_core.fault_log import FaultLog
-from rstream_core.flow import CreditStrategy
+from rstream_core.flow import CreditAfterProcessing, CreditStrategy
 from rstream_core.plugins import get_registry
 from rstream_core.pool import ConnectionPool, PooledClient
 from rstream_core.protocol.chunk import iter_records
@@ -112,6 +112,8 @@ class Subscription:
         self._offset = offset
         self._explicit_offset = explicit_offset
         self._credit = credit
+        # The default strategy also hears how many records each chunk held (see flow.py).
+        self._adaptive_credit = credit if isinstance(credit, CreditAfterProcessing) else None
         self._properties = properties
         self._update_listener = update_listener
         self._predicate = predicate
@@ -181,6 +183,8 @@ class Subscription:
     async def _attach(self, offset: ConsumerOffsetSpecification) -> None:
         client, wire_id = await self._pool.for_subscription(self.stream)
         self._generation += 1
+        if self._adaptive_credit is not None:
+            self._adaptive_credit.reset()  # the broker starts again from the initial credit
         client.subscriptions[wire_id] = self
         # Set before subscribing: a ConsumerUpdate may arrive before the Subscribe response.
         self._client, self._wire_id = client, wire_id
@@ -247,24 +251,28 @@ class Subscription:
             generation, frame = self._chunks.popleft()
             self._between_chunks.clear()
             try:
-                await self._deliver(frame)
+                records = await self._deliver(frame)
             except (ProtocolError, MissingDependencyError, DecodeError) as exc:
                 self._end(exc)
                 return
             finally:
                 self._between_chunks.set()
-            grant = self._credit.on_chunk_processed(len(self._chunks))
+            if self._adaptive_credit is not None:
+                grant = self._adaptive_credit.on_chunk_processed(len(self._chunks), records)
+            else:
+                grant = self._credit.on_chunk_processed(len(self._chunks))
             client = self._client
             if grant and generation == self._generation and client is not None:
                 with contextlib.suppress(RStreamError):
                     client.credit(self._wire_id, grant)
 
-    async def _deliver(self, frame: Deliver) -> None:
+    async def _deliver(self, frame: Deliver) -> int:
+        """Hand the chunk's messages over; returns how many records it held."""
         header, records = iter_records(frame.chunk, _decompress, self._verify_crc)
         offset = header.chunk_id
         last = self.last_offset
         if offset + len(records) - 1 <= last:
-            return
+            return len(records)
         decoder, predicate, callback = self._decoder, self._predicate, self._callback
         is_async = self._is_async
         for record in records:
@@ -293,6 +301,7 @@ class Subscription:
         tracking = self._tracking
         if tracking is not None and self._since_store >= tracking.every_messages:
             self._store_tracked_offset()
+        return len(records)
 
     async def _undecodable(
         self, record: bytes, offset: int, timestamp: int, error: Exception

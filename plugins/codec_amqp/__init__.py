@@ -3,13 +3,15 @@
 ``bytes(AMQPMessage(body=b"hi"))`` encodes a message; `amqp_decoder` decodes one. See
 `types` for how Python values map to AMQP types, `sections` for Header and Properties, and
 `message` for bodies and lazy decoding. `SPEEDUPS` tells whether the optional C extension
-decodes properties and application properties (see `fast_sections`).
+decodes properties and application properties (see `fast_sections`). Decoded application
+properties come as an `ApplicationProperties` dict, which also answers rstream 1.x's bytes keys.
 """
 
 from __future__ import annotations
 
 from rstream_core.plugin_api import Registry, hookimpl
 
+from .application_properties import ApplicationProperties
 from .codec import AmqpCodec
 from .decoder import decode_value
 from .encoder import encode_value
@@ -50,6 +52,7 @@ __all__ = [
     "AmqpEncodeError",
     "AmqpSequence",
     "AmqpValue",
+    "ApplicationProperties",
     "Array",
     "Byte",
     "Char",

@@ -16,9 +16,11 @@
 
 /* Set by init(): the Python classes and helpers the results are built from. */
 static PyObject *properties_class;  /* sections.Properties */
+static PyObject *application_properties_class; /* ApplicationProperties (dict subclass) */
 static PyObject *ulong_class, *uint_class, *ubyte_class, *timestamp_class;
 static PyObject *symbol_cache;      /* fast_sections._SYMBOLS: bytes -> Symbol */
 static PyObject *new_symbol;        /* fast_sections._new_symbol(bytes) -> Symbol (caches) */
+static PyObject *no_args;           /* () */
 
 #define PROPERTIES_COUNT 13
 
@@ -171,6 +173,13 @@ static int has_head(const unsigned char *data, Py_ssize_t start, Py_ssize_t end,
 
 static PyObject *not_handled(void) { Py_RETURN_NOTIMPLEMENTED; }
 
+/* An empty ApplicationProperties (what the Python decoders return), made by dict's tp_new
+ * alone: the class defines neither __new__ nor __init__ (init() checks), so calling it would
+ * do no more, through type.__call__ and dict's __init__, at over twice the added cost. */
+static PyObject *new_application_properties(void) {
+    return PyDict_Type.tp_new((PyTypeObject *)application_properties_class, no_args, NULL);
+}
+
 static PyObject *decode_properties(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     const unsigned char *data;
     Py_ssize_t start, end;
@@ -212,7 +221,7 @@ static PyObject *decode_application_properties(PyObject *module, PyObject *const
         return not_handled();
 
     Py_ssize_t pairs = data[start + 5] >> 1, pos = start + 6;
-    PyObject *result = PyDict_New();
+    PyObject *result = new_application_properties();
     if (result == NULL) return NULL;
     for (; pairs > 0; pairs--) {
         /* keys are str8 only; anything else is Python's */
@@ -243,24 +252,41 @@ error_or_fall_back:
     return NULL;
 }
 
+/* A dict subclass whose instances dict's tp_new makes whole: no __new__, no __init__. */
+static int is_plain_dict_subclass(PyObject *kind) {
+    if (!PyType_Check(kind) || !PyType_IsSubtype((PyTypeObject *)kind, &PyDict_Type))
+        return 0;
+    return ((PyTypeObject *)kind)->tp_new == PyDict_Type.tp_new &&
+           ((PyTypeObject *)kind)->tp_init == PyDict_Type.tp_init;
+}
+
 static PyObject *init(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    PyObject **slots[] = {&properties_class, &ulong_class,  &uint_class, &ubyte_class,
-                          &timestamp_class,  &symbol_cache, &new_symbol};
+    PyObject **slots[] = {&properties_class, &application_properties_class,
+                          &ulong_class,      &uint_class,
+                          &ubyte_class,      &timestamp_class,
+                          &symbol_cache,     &new_symbol};
     const Py_ssize_t count = (Py_ssize_t)(sizeof slots / sizeof slots[0]);
     if (nargs != count) {
         PyErr_Format(PyExc_TypeError, "init() takes %zd arguments", count);
         return NULL;
     }
-    for (Py_ssize_t i = 1; i <= 4; i++) {
+    if (!is_plain_dict_subclass(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "init(): application properties must be a dict subclass without "
+                        "__new__ or __init__");
+        return NULL;
+    }
+    for (Py_ssize_t i = 2; i <= 5; i++) {
         if (!PyType_Check(args[i]) || !PyType_IsSubtype((PyTypeObject *)args[i], &PyLong_Type)) {
             PyErr_SetString(PyExc_TypeError, "init(): the wrappers must be int subclasses");
             return NULL;
         }
     }
-    if (!PyDict_CheckExact(args[5])) {
+    if (!PyDict_CheckExact(args[6])) {
         PyErr_SetString(PyExc_TypeError, "init(): the symbol cache must be a dict");
         return NULL;
     }
+    if (no_args == NULL && (no_args = PyTuple_New(0)) == NULL) return NULL;
     for (Py_ssize_t i = 0; i < count; i++) {
         Py_INCREF(args[i]);
         Py_XSETREF(*slots[i], args[i]);
@@ -270,7 +296,8 @@ static PyObject *init(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 static PyMethodDef methods[] = {
     {"init", (PyCFunction)(void (*)(void))init, METH_FASTCALL,
-     "init(Properties, ULong, UInt, UByte, Timestamp, symbol_cache, new_symbol)"},
+     "init(Properties, ApplicationProperties, ULong, UInt, UByte, Timestamp, symbol_cache, "
+     "new_symbol)"},
     {"decode_properties", (PyCFunction)(void (*)(void))decode_properties, METH_FASTCALL,
      "The properties section at where, or NotImplemented."},
     {"decode_application_properties",

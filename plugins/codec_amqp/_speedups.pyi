@@ -6,13 +6,14 @@ not handle (other shapes, malformed input), which Python then decodes.
 
 from collections.abc import Callable
 from types import NotImplementedType
-from typing import Any
 
+from .application_properties import ApplicationProperties
 from .sections import Properties
 from .types import Symbol
 
 def init(
     properties: type[Properties],
+    application_properties: type[ApplicationProperties],
     ulong: type[int],
     uint: type[int],
     ubyte: type[int],
@@ -26,4 +27,4 @@ def decode_properties(
 ) -> Properties | NotImplementedType: ...
 def decode_application_properties(
     data: bytes, where: tuple[int, int], /
-) -> dict[str, Any] | NotImplementedType: ...
+) -> ApplicationProperties | NotImplementedType: ...

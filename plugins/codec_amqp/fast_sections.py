@@ -30,6 +30,7 @@ from typing import Any
 
 from rstream_core.plugin_api import load_extension
 
+from .application_properties import ApplicationProperties
 from .decoder import DECODE_ERRORS, read_value
 from .errors import AmqpDecodeError
 from .section_decoder import decode_section
@@ -142,7 +143,9 @@ def python_decode_properties(data: bytes, where: tuple[int, int]) -> Properties:
     return result
 
 
-def python_decode_application_properties(data: bytes, where: tuple[int, int]) -> dict[str, Any]:
+def python_decode_application_properties(
+    data: bytes, where: tuple[int, int]
+) -> ApplicationProperties:
     """The application-properties section at `where`. Raises AmqpDecodeError.
 
     Read inline: a map8 with str8 keys whose values are of the usual types, the most common
@@ -153,7 +156,7 @@ def python_decode_application_properties(data: bytes, where: tuple[int, int]) ->
     try:
         # `00 53 74 c1`: the smallulong descriptor and a map8 (scan_message checked the rest)
         if data[start + 3] == 0xC1 and data[start + 1] == 0x53 and not data[start + 5] & 1:
-            pairs: dict[str, Any] = {}
+            pairs = ApplicationProperties()  # what every decoder gives (bytes keys too)
             position = start + 6
             for _ in range(data[start + 5] >> 1):
                 if data[position] != 0xA1:  # a str8 key
@@ -194,7 +197,7 @@ def python_decode_application_properties(data: bytes, where: tuple[int, int]) ->
                     return pairs
     except _FALL_BACK:
         pass
-    result: dict[str, Any] = decode_section(data, where, _APPLICATION_PROPERTIES_SLOT)
+    result: ApplicationProperties = decode_section(data, where, _APPLICATION_PROPERTIES_SLOT)
     return result
 
 
@@ -208,7 +211,9 @@ def _load_speedups(ignore_environment: bool = False) -> ModuleType | None:
     )
     if _speedups is None:
         return None
-    _speedups.init(Properties, ULong, UInt, UByte, Timestamp, _SYMBOLS, _new_symbol)
+    _speedups.init(
+        Properties, ApplicationProperties, ULong, UInt, UByte, Timestamp, _SYMBOLS, _new_symbol
+    )
     return _speedups
 
 
@@ -226,9 +231,11 @@ if _accelerated is not None:
             return python_decode_properties(data, where)
         return result
 
-    def decode_application_properties(data: bytes, where: tuple[int, int]) -> dict[str, Any]:
+    def decode_application_properties(
+        data: bytes, where: tuple[int, int]
+    ) -> ApplicationProperties:
         """The application-properties section at `where`: by the C extension, else by Python."""
-        result: dict[str, Any] = _c_application_properties(data, where)
+        result: ApplicationProperties = _c_application_properties(data, where)
         if result is NotImplemented:
             return python_decode_application_properties(data, where)
         return result

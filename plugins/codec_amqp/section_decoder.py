@@ -17,6 +17,7 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from .application_properties import ApplicationProperties
 from .constants import (
     AMQP_SEQUENCE,
     AMQP_VALUE,
@@ -253,11 +254,13 @@ def _map(value: dict[Any, Any]) -> dict[Any, Any]:
     return value
 
 
-def _application_properties(value: dict[Any, Any]) -> dict[str, Any]:
+def _application_properties(value: dict[Any, Any]) -> ApplicationProperties:
     for key in value:
         if not isinstance(key, str):  # as for encoding: the spec allows string keys only
             fail(f"application property keys must be strings, got {key!r}")
-    return value
+    # read_value makes every map a plain dict: copied into the type the fast paths return.
+    # Only the rarer shapes come here (see fast_sections), so the copy costs little.
+    return ApplicationProperties(value)
 
 
 _SECTION_BUILDERS: dict[int, Callable[[Any], Any]] = {

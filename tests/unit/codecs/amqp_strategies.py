@@ -16,6 +16,7 @@ from rstream_plugins.codec_amqp import (
     AMQPMessage,
     AmqpSequence,
     AmqpValue,
+    ApplicationProperties,
     Array,
     Byte,
     Char,
@@ -227,6 +228,13 @@ def assert_same(expected: Any, actual: Any, where: str = "value") -> None:
         assert_same(expected.items, actual.items, f"{where}.items")
     else:
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"
+
+
+def as_decoded(application_properties: dict[str, Any] | None) -> ApplicationProperties | None:
+    """Application properties as a decoder gives them back: the same items, in the subclass."""
+    if application_properties is None:
+        return None
+    return ApplicationProperties(application_properties)
 
 
 def _bits(number: float) -> bytes:

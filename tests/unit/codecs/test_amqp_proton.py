@@ -23,6 +23,7 @@ from amqp_strategies import (
     TEXT,
     UINT,
     ULONG,
+    as_decoded,
     assert_same,
 )
 from hypothesis import given, settings
@@ -388,9 +389,11 @@ def test_we_read_what_proton_writes(message: AMQPMessage) -> None:
     assert_same(
         _body_as_proton_reads_it(message.body)[0], _body_as_proton_reads_it(received.body)[0]
     )
-    for name in ("delivery_annotations", "message_annotations", "application_properties"):
+    for name in ("delivery_annotations", "message_annotations"):
         expected = getattr(message, name)
         assert_same(expected or None, getattr(received, name) or None, name)
+    properties = as_decoded(message.application_properties)  # decoded: an ApplicationProperties
+    assert_same(properties or None, received.application_properties or None, "properties")
     assert bytes(amqp_decoder(data)) == data
 
 

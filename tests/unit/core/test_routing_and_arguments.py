@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import mmh3
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rstream_core.arguments import StreamArguments, SuperStreamCreationOption, arguments_map
@@ -73,11 +73,19 @@ def test_super_stream_partitions() -> None:
         SuperStreamCreationOption().partitions("s")
 
 
-def test_credit_after_processing() -> None:
-    strategy = CreditAfterProcessing(5)
-    assert strategy.initial_credit == 5
+def test_credit_after_processing_grants_in_batches_of_half_the_credit() -> None:
+    strategy = CreditAfterProcessing(10)
+    assert strategy.initial_credit == 10
     assert strategy.on_chunk_received(0) == 0
-    assert strategy.on_chunk_processed(3) == 1
+    grants = [strategy.on_chunk_processed(0) for _ in range(12)]
+    assert grants == [0, 0, 0, 0, 5, 0, 0, 0, 0, 5, 0, 0]
+    # Whatever happens, the broker keeps at least half the initial credit: never a stall.
+    outstanding = 10
+    for grant in grants:
+        outstanding += grant - 1
+        assert outstanding >= 5
+    single = CreditAfterProcessing(1)
+    assert [single.on_chunk_processed(0) for _ in range(3)] == [1, 1, 1]
 
 
 def test_credit_on_arrival_is_bounded_by_the_backlog() -> None:
@@ -93,3 +101,33 @@ def test_credit_on_arrival_is_bounded_by_the_backlog() -> None:
 def test_credit_range(credit: int) -> None:
     with pytest.raises(ValueError):
         CreditAfterProcessing(credit)
+
+
+def test_the_default_credit_lets_more_small_chunks_ahead() -> None:
+    strategy = CreditAfterProcessing(10)
+    granted = sum(strategy.on_chunk_processed(0, records=62) for _ in range(200))
+    # ~1000 records per initial credit: about 161 chunks of 62 ahead instead of 10.
+    assert 200 + 140 <= granted <= 200 + 151
+    big = sum(strategy.on_chunk_processed(0, records=5000) for _ in range(200))
+    assert big < 200 - 100  # chunks grew: the extra credit is taken back
+    assert strategy._extra == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.lists(st.tuples(st.integers(1, 6000), st.booleans()), max_size=300))
+def test_the_default_credit_never_stalls_and_stays_bounded(
+    initial: int, chunks: list[tuple[int, bool]]
+) -> None:
+    """A broker that sends while it holds credit, a worker that sometimes lags behind."""
+    strategy = CreditAfterProcessing(initial)
+    outstanding, backlog = initial, []
+    for records, worker_lags in chunks:
+        if outstanding:  # the broker sends a chunk
+            outstanding -= 1
+            backlog.append(records)
+            strategy.on_chunk_received(len(backlog))
+        if backlog and not (worker_lags and outstanding):
+            done = backlog.pop(0)
+            outstanding += strategy.on_chunk_processed(len(backlog), records=done)
+        assert outstanding or backlog, "stalled: no credit and nothing to process"
+        assert outstanding + len(backlog) <= 1000 + initial
