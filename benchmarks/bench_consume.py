@@ -2,10 +2,23 @@
 first offset until the last one arrived, for our client, rstream 1.1.1, rbfly and a raw-socket
 ceiling. Prints a markdown table.
 
-The stream is written once, by our producer in batches of `--batch`, and deleted at the end.
-Every reader gets the same stream. The clock starts just before subscribing (the connection
-is already open) and stops when the callback counted the last message. Peers run in their
-own venv as subprocesses (see peers/).
+Two streams of the same N messages are written once and deleted at the end:
+
+* the main one, by our producer in batches of `--batch`, which the broker stores in large
+  chunks: read by ours and rstream 1.1.1 with the amqp_decoder, without a decoder and with
+  the amqp_decoder and an `async def` callback (common.Tally.async_on_amqp); by rbfly with
+  and without AMQP decoding; by the raw ceiling;
+* the "small chunks" one, by rstream 1.1.1 with `send_batch` of `--batch`
+  (peers/rstream_write.py), which the broker stores in chunks of at most a few batches, often
+  of one record, as streams written by rstream 1.x users are: read by ours and rstream 1.1.1
+  with the amqp_decoder and a plain callback, by rbfly with AMQP decoding and by the raw
+  ceiling.
+
+The broker cuts the chunks, so their size varies from run to run: the average records per
+chunk of both streams is printed (stderr, and under the table). Every
+reader of a stream gets the same stream. The clock starts just before subscribing (the
+connection is already open) and stops when the callback counted the last message. Peers run
+in their own venv as subprocesses (see peers/).
 
     .venv/bin/python benchmarks/bench_consume.py --count 50000
     .venv/bin/python benchmarks/bench_consume.py --only ours --profile "AMQP (amqp_decoder)"
@@ -13,20 +26,24 @@ own venv as subprocesses (see peers/).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import cProfile
 import gc
 import pstats
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from common import (
+    ASYNC_CALLBACK,
     BENCH_DIR,
     OUR_PYTHON,
     OURS,
     PEER_PYTHON,
     PEERS_DIR,
+    SMALL_CHUNKS,
     Result,
     Stopwatch,
     Tally,
@@ -37,6 +54,7 @@ from common import (
     run_script,
     stream_name,
 )
+from raw_ceiling import chunk_stats
 
 from rstream import (
     AMQPMessage,
@@ -49,12 +67,27 @@ from rstream import (
 
 AMQP_MODE = "AMQP (amqp_decoder)"
 BINARY_MODE = "binary (no decoder)"
+ASYNC_MODE = AMQP_MODE + ASYNC_CALLBACK
+SMALL_MODE = AMQP_MODE + SMALL_CHUNKS  # reads the stream of small chunks
 # After writing, let the broker finish its own work (index, disk) before the first reader.
 SETTLE_SECONDS = 2.0
 
 
+@dataclass
+class Streams:
+    """The two streams read: `main` (large chunks, ours wrote it) and `small` (rstream 1.1.1
+    wrote it, small chunks)."""
+
+    main: str
+    small: str
+
+    def of(self, mode: str) -> str:
+        """The stream a mode of ours reads."""
+        return self.small if mode == SMALL_MODE else self.main
+
+
 async def write_stream(host: str, port: int, count: int, batch: int) -> str:
-    """A new stream holding `count` AMQP messages, written in batches of `batch`."""
+    """A new stream holding `count` AMQP messages, written by ours in batches of `batch`."""
     stream = stream_name("consume")
     async with Producer(host, port) as producer:
         await producer.create_stream(stream)
@@ -65,9 +98,39 @@ async def write_stream(host: str, port: int, count: int, batch: int) -> str:
     return stream
 
 
-async def delete_stream(host: str, port: int, stream: str) -> None:
+def write_small_chunks(args: list[str], stream: str, count: int, timeout: float) -> None:
+    """Create `stream` with the same messages, written by rstream 1.1.1 (small chunks)."""
+    expected = [("rstream 1.1.1", "write", "write")]
+    [result] = run_script(PEER_PYTHON, PEERS_DIR / "rstream_write.py",
+                          [*args, "--stream", stream], timeout, expected, count)
+    if result.error:
+        raise RuntimeError(f"rstream 1.1.1 could not write {stream}: {result.error}")
+
+
+async def delete_streams(host: str, port: int, streams: list[str]) -> None:
     async with Producer(host, port) as admin:
-        await admin.delete_stream(stream, missing_ok=True)
+        for stream in streams:
+            await admin.delete_stream(stream, missing_ok=True)
+
+
+def records_per_chunk(host: str, port: int, streams: Streams, count: int) -> str:
+    """The note on both streams' chunks (also on stderr); the raw reader counts them."""
+    averages = []
+    for stream in (streams.main, streams.small):
+        records, chunks = asyncio.run(chunk_stats(host, port, count, stream))
+        averages.append(f"{records / chunks:,.1f} ({records:,} records in {chunks:,} chunks)")
+    note = (
+        f"Records per chunk on average: {averages[0]} in the stream written by ours, "
+        f"{averages[1]} in the one written by rstream 1.1.1 (the `small chunks` rows)."
+    )
+    print(f"# {note}", file=sys.stderr, flush=True)
+    return note
+
+
+def our_callback(tally: Tally, mode: str) -> Any:
+    if mode == BINARY_MODE:
+        return tally.on_bytes
+    return tally.async_on_amqp() if mode == ASYNC_MODE else tally.on_amqp
 
 
 async def consume_ours(host: str, port: int, stream: str, count: int, mode: str) -> Result:
@@ -75,25 +138,25 @@ async def consume_ours(host: str, port: int, stream: str, count: int, mode: str)
     options: dict[str, Any] = {
         "offset_specification": ConsumerOffsetSpecification(OffsetType.FIRST),
     }
-    if mode == AMQP_MODE:
+    if mode != BINARY_MODE:
         options["decoder"] = amqp_decoder
-    callback = tally.on_amqp if mode == AMQP_MODE else tally.on_bytes
     async with Consumer(host, port) as consumer:
         watch = Stopwatch()
-        await consumer.subscribe(stream, callback, **options)
+        await consumer.subscribe(stream, our_callback(tally, mode), **options)
         await tally.done
         seconds, cpu = watch.stop()
     tally.check_last(body(count - 1))
     return Result(OURS, mode, seconds, count, mode, cpu_seconds=cpu)
 
 
-def measure_ours(host: str, port: int, stream: str, count: int, timeout: float) -> list[Result]:
+def measure_ours(host: str, port: int, streams: Streams, count: int,
+                 timeout: float) -> list[Result]:
     results = []
-    for mode in (AMQP_MODE, BINARY_MODE):
+    for mode in (AMQP_MODE, BINARY_MODE, ASYNC_MODE, SMALL_MODE):
         print(f"# ours: {mode}", file=sys.stderr, flush=True)
         gc.collect()
         try:
-            run = consume_ours(host, port, stream, count, mode)
+            run = consume_ours(host, port, streams.of(mode), count, mode)
             results.append(asyncio.run(asyncio.wait_for(run, timeout)))
         except Exception as exc:
             results.append(Result.failed(OURS, mode, count, mode, repr(exc)[:200]))
@@ -101,30 +164,53 @@ def measure_ours(host: str, port: int, stream: str, count: int, timeout: float) 
 
 
 def measure_others(args: list[str], count: int, timeout: float) -> list[Result]:
-    rstream_rows = [("rstream 1.1.1", mode, mode) for mode in (AMQP_MODE, BINARY_MODE)]
-    rbfly_rows = [("rbfly", "AMQP", AMQP_MODE), ("rbfly", "binary", BINARY_MODE)]
+    rstream_rows = [("rstream 1.1.1", mode, mode)
+                    for mode in (AMQP_MODE, BINARY_MODE, ASYNC_MODE, SMALL_MODE)]
+    rbfly_rows = [("rbfly", "AMQP (subscribe, amqp=True)", AMQP_MODE),
+                  ("rbfly", "binary (subscribe, amqp=False)", BINARY_MODE),
+                  ("rbfly", f"AMQP (subscribe, amqp=True){SMALL_CHUNKS}", SMALL_MODE)]
     return [
-        *run_script(PEER_PYTHON, PEERS_DIR / "rstream_consume.py", args, 2 * timeout,
-                    rstream_rows, count),
-        *run_script(PEER_PYTHON, PEERS_DIR / "rbfly_consume.py", args, 2 * timeout,
-                    rbfly_rows, count),
+        *run_script(PEER_PYTHON, PEERS_DIR / "rstream_consume.py", args,
+                    len(rstream_rows) * timeout, rstream_rows, count),
+        *run_script(PEER_PYTHON, PEERS_DIR / "rbfly_consume.py", args,
+                    len(rbfly_rows) * timeout, rbfly_rows, count),
     ]
 
 
 def measure_raw(args: list[str], count: int, timeout: float) -> list[Result]:
-    rows = [("raw asyncio socket", "count records", BINARY_MODE)]
-    return run_script(OUR_PYTHON, BENCH_DIR / "raw_ceiling.py", ["consume", *args], timeout,
-                      rows, count)
+    rows = [("raw asyncio socket", "count records", BINARY_MODE),
+            ("raw asyncio socket", f"count records{SMALL_CHUNKS}", SMALL_MODE)]
+    return run_script(OUR_PYTHON, BENCH_DIR / "raw_ceiling.py", ["consume", *args],
+                      len(rows) * timeout, rows, count)
 
 
-def profile_ours(host: str, port: int, stream: str, count: int, mode: str) -> None:
+def profile_ours(host: str, port: int, streams: Streams, count: int, mode: str) -> None:
     """Run one of our modes under cProfile and print where the time goes (stderr)."""
     profiler = cProfile.Profile()
     profiler.enable()
-    result = asyncio.run(consume_ours(host, port, stream, count, mode))
+    result = asyncio.run(consume_ours(host, port, streams.of(mode), count, mode))
     profiler.disable()
     print(f"{mode}: {result.rate:,.0f} msg/s under the profiler", file=sys.stderr)
     pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+
+
+def measure_rounds(a: argparse.Namespace, only: set[str], streams: Streams) -> list[list[Result]]:
+    """`a.rounds` rounds, each running every reader once on each of its streams."""
+    args = ["--count", str(a.count), "--host", a.host, "--port", str(a.port),
+            "--timeout", str(a.timeout), "--stream", streams.main,
+            "--small-stream", streams.small]
+    rounds: list[list[Result]] = []
+    for number in range(1, a.rounds + 1):
+        print(f"# round {number} of {a.rounds}", file=sys.stderr, flush=True)
+        results: list[Result] = []
+        if "ours" in only:
+            results += measure_ours(a.host, a.port, streams, a.count, a.timeout)
+        if "peers" in only:
+            results += measure_others(args, a.count, a.timeout)
+        if "raw" in only:
+            results += measure_raw(args, a.count, a.timeout)
+        rounds.append(results)
+    return rounds
 
 
 def main() -> None:
@@ -134,30 +220,25 @@ def main() -> None:
     p.add_argument("--profile", metavar="MODE", help="profile one of our modes instead")
     a = p.parse_args()
     only = set(a.only or ["ours", "peers", "raw"])
-    print(f"# writing {a.count:,} messages", file=sys.stderr, flush=True)
-    stream = asyncio.run(write_stream(a.host, a.port, a.count, a.batch))
-    time.sleep(SETTLE_SECONDS)
+    print(f"# writing {a.count:,} messages, with ours and with rstream 1.1.1", file=sys.stderr,
+          flush=True)
+    streams = Streams(asyncio.run(write_stream(a.host, a.port, a.count, a.batch)),
+                      stream_name("consume-small"))
     try:
+        write_args = ["--count", str(a.count), "--batch", str(a.batch), "--host", a.host,
+                      "--port", str(a.port), "--timeout", str(a.timeout)]
+        write_small_chunks(write_args, streams.small, a.count, a.timeout)
+        time.sleep(SETTLE_SECONDS)
+        note = records_per_chunk(a.host, a.port, streams, a.count)
         if a.profile:
-            profile_ours(a.host, a.port, stream, a.count, a.profile)
+            profile_ours(a.host, a.port, streams, a.count, a.profile)
             return
-        args = ["--count", str(a.count), "--host", a.host, "--port", str(a.port),
-                "--timeout", str(a.timeout), "--stream", stream]
-        rounds: list[list[Result]] = []
-        for number in range(1, a.rounds + 1):
-            print(f"# round {number} of {a.rounds}", file=sys.stderr, flush=True)
-            results: list[Result] = []
-            if "ours" in only:
-                results += measure_ours(a.host, a.port, stream, a.count, a.timeout)
-            if "peers" in only:
-                results += measure_others(args, a.count, a.timeout)
-            if "raw" in only:
-                results += measure_raw(args, a.count, a.timeout)
-            rounds.append(results)
+        rounds = measure_rounds(a, only, streams)
     finally:
-        asyncio.run(delete_stream(a.host, a.port, stream))
+        asyncio.run(delete_streams(a.host, a.port, [streams.main, streams.small]))
     title = f"Consume {a.count:,} messages from the first offset"
     print(markdown_table(title, median_results(rounds)))
+    print(note)
 
 
 if __name__ == "__main__":

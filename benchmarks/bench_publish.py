@@ -1,6 +1,11 @@
 """Publish throughput: N messages `AMQPMessage(body=b"hello: <i>")`, timed until every confirm
 arrived, for our client, rstream 1.1.1, rbfly and a raw-socket ceiling. Prints a markdown table.
 
+Measured: ours and rstream 1.1.1 with `send_batch(--batch)` and `send` of AMQPMessage and
+`send_batch` of bytes, each with a plain confirm callback (common.Countdown), and the two AMQP
+modes again with an `async def` callback (common.async_confirm_counter), as rstream 1.x users
+write it; rbfly's PublisherBatchFast; the raw ceiling (raw_ceiling.py publish).
+
 Each measurement publishes to a fresh stream, which is deleted afterwards. The clock starts
 once the client is connected (publisher declaration is inside it) and stops when the last
 confirm was counted. Peers run in their own venv as subprocesses (see peers/).
@@ -17,8 +22,10 @@ import gc
 import pstats
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from common import (
+    ASYNC_CALLBACK,
     BENCH_DIR,
     OUR_PYTHON,
     OURS,
@@ -27,6 +34,7 @@ from common import (
     Countdown,
     Result,
     Stopwatch,
+    async_confirm_counter,
     body,
     markdown_table,
     median_results,
@@ -37,49 +45,55 @@ from common import (
 
 from rstream import AMQPMessage, Producer
 
-Sender = Callable[[Producer, str, int, int, Countdown], Awaitable[None]]
+# The on_publish_confirm callback: a Countdown, or an async def closure counting into one.
+Callback = Callable[[Any], Any]
+Sender = Callable[[Producer, str, int, int, Callback], Awaitable[None]]
 
 
 async def send_batch_amqp(
-    producer: Producer, stream: str, count: int, batch: int, countdown: Countdown
+    producer: Producer, stream: str, count: int, batch: int, callback: Callback
 ) -> None:
     for start in range(0, count, batch):
         messages = [AMQPMessage(body=body(i)) for i in range(start, min(start + batch, count))]
-        await producer.send_batch(stream, messages, on_publish_confirm=countdown)
+        await producer.send_batch(stream, messages, on_publish_confirm=callback)
 
 
 async def send_amqp(
-    producer: Producer, stream: str, count: int, batch: int, countdown: Countdown
+    producer: Producer, stream: str, count: int, batch: int, callback: Callback
 ) -> None:
     for i in range(count):
-        await producer.send(stream, AMQPMessage(body=body(i)), on_publish_confirm=countdown)
+        await producer.send(stream, AMQPMessage(body=body(i)), on_publish_confirm=callback)
 
 
 async def send_batch_binary(
-    producer: Producer, stream: str, count: int, batch: int, countdown: Countdown
+    producer: Producer, stream: str, count: int, batch: int, callback: Callback
 ) -> None:
     for start in range(0, count, batch):
         messages = [body(i) for i in range(start, min(start + batch, count))]
-        await producer.send_batch(stream, messages, on_publish_confirm=countdown)
+        await producer.send_batch(stream, messages, on_publish_confirm=callback)
 
 
-def our_modes(batch: int) -> dict[str, Sender]:
+def our_modes(batch: int) -> dict[str, tuple[Sender, bool]]:
+    """Mode -> (sender, whether its confirm callback is the async def one)."""
     return {
-        f"AMQP send_batch({batch})": send_batch_amqp,
-        "AMQP send": send_amqp,
-        f"binary send_batch({batch})": send_batch_binary,
+        f"AMQP send_batch({batch})": (send_batch_amqp, False),
+        "AMQP send": (send_amqp, False),
+        f"binary send_batch({batch})": (send_batch_binary, False),
+        f"AMQP send_batch({batch}){ASYNC_CALLBACK}": (send_batch_amqp, True),
+        f"AMQP send{ASYNC_CALLBACK}": (send_amqp, True),
     }
 
 
 async def publish_ours(host: str, port: int, count: int, batch: int, mode: str) -> Result:
-    sender = our_modes(batch)[mode]
+    sender, async_callback = our_modes(batch)[mode]
     stream = stream_name("ours-pub")
     try:
         async with Producer(host, port) as producer:
             await producer.create_stream(stream)
             countdown = Countdown(count)
+            callback = async_confirm_counter(countdown) if async_callback else countdown
             watch = Stopwatch()
-            await sender(producer, stream, count, batch, countdown)
+            await sender(producer, stream, count, batch, callback)
             await countdown.done
             seconds, cpu = watch.stop()
             countdown.check()
@@ -112,15 +126,12 @@ async def _bounded(measurement: Awaitable[Result], timeout: float) -> Result:
 
 
 def measure_peers(args: list[str], batch: int, count: int, timeout: float) -> list[Result]:
-    rstream_rows = [
-        ("rstream 1.1.1", f"AMQP send_batch({batch})", f"AMQP send_batch({batch})"),
-        ("rstream 1.1.1", "AMQP send", "AMQP send"),
-        ("rstream 1.1.1", f"binary send_batch({batch})", f"binary send_batch({batch})"),
-    ]
+    # The same modes as ours, each compared with ours in that mode.
+    rstream_rows = [("rstream 1.1.1", mode, mode) for mode in our_modes(batch)]
     rbfly_rows = [("rbfly", "PublisherBatchFast,", f"AMQP send_batch({batch})")]
     return [
-        *run_script(PEER_PYTHON, PEERS_DIR / "rstream_publish.py", args, 3 * timeout,
-                    rstream_rows, count),
+        *run_script(PEER_PYTHON, PEERS_DIR / "rstream_publish.py", args,
+                    len(rstream_rows) * timeout, rstream_rows, count),
         *run_script(PEER_PYTHON, PEERS_DIR / "rbfly_publish.py", args, 3 * timeout,
                     rbfly_rows, count),
     ]

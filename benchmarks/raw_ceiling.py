@@ -6,13 +6,17 @@ Publish encoder, nothing else of ours) that
 * publish: writes pre-encoded Publish frames (batches of `--batch`) as fast as the socket takes
   them and reads confirms until every message is confirmed;
 * consume: subscribes with generous credit and counts records from the chunk headers, without
-  cutting the chunks into messages or decoding anything.
+  cutting the chunks into messages or decoding anything; with `--small-stream`, does the same
+  again on the stream of small chunks (the ceiling of the "small chunks" rows);
+* chunks: reads a stream the same way, untimed, and says how many records its chunks hold on
+  average (bench_consume.py calls `chunk_stats` for its note under the table).
 
 No client can beat these numbers in the same process model; they show how much of a client's
 time is its own. Prints one JSON line per measurement (see common.Result).
 
     .venv/bin/python benchmarks/raw_ceiling.py publish --count 50000
     .venv/bin/python benchmarks/raw_ceiling.py consume --stream NAME --count 50000
+    .venv/bin/python benchmarks/raw_ceiling.py chunks --stream NAME --count 50000
     .venv/bin/python benchmarks/raw_ceiling.py version    # the broker's version
 """
 
@@ -23,7 +27,7 @@ import dataclasses
 import struct
 from typing import Any
 
-from common import Result, Stopwatch, body, parser, stream_name
+from common import SMALL_CHUNKS, Result, Stopwatch, body, parser, stream_name
 
 from rstream_core.protocol.codec import decode_frame, encode_frame
 from rstream_core.protocol.constants import Code, Key, OffsetType
@@ -54,6 +58,8 @@ _CONFIRM_COUNT_AT = 5
 # magic u8, type u8, entries u16, records u32.
 _CHUNK_RECORDS_AT = 5 + 4
 CONSUME_CREDIT = 1000
+CONSUME_MODE = f"count records (credit {CONSUME_CREDIT})"
+SMALL_CONSUME_MODE = f"count records{SMALL_CHUNKS} (credit {CONSUME_CREDIT})"
 # The AMQP 1.0 data section of a body shorter than 256 bytes: described type 0x75, vbin8.
 _AMQP_DATA_SECTION = b"\x00\x53\x75\xa0"
 
@@ -78,6 +84,7 @@ class RawClient(asyncio.Protocol):
         self._can_write.set()
         self.confirmed = 0
         self.records = 0
+        self.chunks = 0
         self.target = 0
         self.done: asyncio.Future[None] = loop.create_future()
         self._credit_frame = b""
@@ -112,6 +119,7 @@ class RawClient(asyncio.Protocol):
                 self._check_done(self.confirmed)
             elif key == Key.DELIVER:
                 self.records += _COUNT.unpack_from(frame, _CHUNK_RECORDS_AT)[0]
+                self.chunks += 1
                 self.write(self._credit_frame)
                 self._check_done(self.records)
             else:
@@ -237,7 +245,9 @@ async def publish(host: str, port: int, count: int, batch: int) -> Result:
     return Result(CLIENT, mode, seconds, count, f"AMQP send_batch({batch})", cpu_seconds=cpu)
 
 
-async def consume(host: str, port: int, count: int, stream: str) -> Result:
+async def read(host: str, port: int, count: int, stream: str) -> tuple[float, float, RawClient]:
+    """Read `stream` from the first offset until `count` records arrived: the wall and CPU
+    seconds from subscribing to the last of them, and the client with its counts."""
     client = await connect(host, port)
     try:
         client.expect(count)
@@ -251,8 +261,22 @@ async def consume(host: str, port: int, count: int, stream: str) -> Result:
         seconds, cpu = watch.stop()
     finally:
         await client.close()
-    return Result(CLIENT, f"count records (credit {CONSUME_CREDIT})", seconds, count,
-                  "binary (no decoder)", cpu_seconds=cpu)
+    return seconds, cpu, client
+
+
+async def consume(host: str, port: int, count: int, stream: str, small: bool = False) -> Result:
+    """`small`: `stream` is the one of small chunks, compared with ours reading it."""
+    seconds, cpu, _ = await read(host, port, count, stream)
+    if small:
+        return Result(CLIENT, SMALL_CONSUME_MODE, seconds, count,
+                      f"AMQP (amqp_decoder){SMALL_CHUNKS}", cpu_seconds=cpu)
+    return Result(CLIENT, CONSUME_MODE, seconds, count, "binary (no decoder)", cpu_seconds=cpu)
+
+
+async def chunk_stats(host: str, port: int, count: int, stream: str) -> tuple[int, int]:
+    """(records, chunks) of the first chunks of `stream` that hold `count` records."""
+    _, _, client = await read(host, port, count, stream)
+    return client.records, client.chunks
 
 
 async def broker_version(host: str, port: int) -> str:
@@ -267,19 +291,28 @@ async def broker_version(host: str, port: int) -> str:
 
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("what", choices=["publish", "consume", "version"])
-    p.add_argument("--stream", help="the stream to read (consume)")
+    p.add_argument("what", choices=["publish", "consume", "chunks", "version"])
+    p.add_argument("--stream", help="the stream to read (consume, chunks)")
+    p.add_argument("--small-stream", help="consume: also read this stream of small chunks")
     args = p.parse_args()
     if args.what == "version":
         print(asyncio.run(broker_version(args.host, args.port)))
         return
     if args.what == "publish":
         result = asyncio.run(publish(args.host, args.port, args.count, args.batch))
-    else:
-        if not args.stream:
-            p.error("consume needs --stream")
-        result = asyncio.run(consume(args.host, args.port, args.count, args.stream))
-    print(result.to_json(), flush=True)
+        print(result.to_json(), flush=True)
+        return
+    if not args.stream:
+        p.error(f"{args.what} needs --stream")
+    if args.what == "chunks":
+        records, chunks = asyncio.run(chunk_stats(args.host, args.port, args.count, args.stream))
+        print(f"{records} records in {chunks} chunks: {records / chunks:.1f} per chunk")
+        return
+    print(asyncio.run(consume(args.host, args.port, args.count, args.stream)).to_json(),
+          flush=True)
+    if args.small_stream:
+        small = consume(args.host, args.port, args.count, args.small_stream, small=True)
+        print(asyncio.run(small).to_json(), flush=True)
 
 
 if __name__ == "__main__":
