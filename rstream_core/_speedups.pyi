@@ -22,3 +22,23 @@ def settle_confirmed(
 def run_coroutines(
     results: list[Any], start: int, on_error: Callable[[BaseException], Any], /
 ) -> tuple[int, bool, Any]: ...
+def read_simple_entries(
+    chunk: bytes, start: int, end: int, /
+) -> list[bytes] | NotImplementedType: ...
+def init_context(context: type, /) -> None: ...
+def deliver(
+    records: list[bytes],
+    start: int,
+    first_offset: int,
+    subscription: Any,
+    decoder: Callable[[bytes], Any] | None,
+    predicate: Callable[[Any], bool] | None,
+    callback: Callable[[Any, Any], Any],
+    on_error: Callable[[BaseException, int], Any],
+    consumer: Any,
+    stream: str,
+    subscriber_id: int,
+    reference: str | None,
+    timestamp: int,
+    /,
+) -> tuple[int, Exception | None, tuple[Any, Any] | None]: ...

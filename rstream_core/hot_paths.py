@@ -1,5 +1,5 @@
-"""The producer's per-message loops: each in pure Python (the reference), and in C when the
-core's optional extension is built (see _speedups.c and speedups.py).
+"""The per-message loops of producers and consumers: each in pure Python (the reference), and
+in C when the core's optional extension is built (see _speedups.c and speedups.py).
 
 The names without the `python_` prefix are what the publisher calls: the C function when it
 is there (with the Python one for whatever the C one leaves), else the Python one.
@@ -13,12 +13,14 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from rstream_core.speedups import EXTENSION
-from rstream_core.types import ConfirmationStatus, confirmed_status
+from rstream_core.types import ConfirmationStatus, MessageContext, confirmed_status
 
 __all__ = [
     "ConfirmCallback",
     "carry_ids",
+    "deliver",
     "encode_as_is",
+    "python_deliver",
     "python_encode_as_is",
     "python_run_coroutines",
     "python_settle_confirmed",
@@ -113,6 +115,66 @@ def resume(coroutine: Any, yielded: Any) -> Generator[Any, Any, Any]:
                 return stop.value
 
 
+def python_deliver(
+    records: list[bytes],
+    start: int,
+    first_offset: int,
+    subscription: Any,
+    decoder: Callable[[bytes], Any] | None,
+    predicate: Callable[[Any], bool] | None,
+    callback: Callable[[Any, MessageContext], Any],
+    on_error: Callable[[BaseException, int], Any],
+    consumer: Any,
+    stream: str,
+    subscriber_id: int,
+    reference: str | None,
+    timestamp: int,
+) -> tuple[int, Exception | None, tuple[Any, Any] | None]:
+    """Hand records[start:] of a chunk (record i has offset first_offset + i) to a message
+    callback, with a MessageContext each: those above the subscription's `last_offset`,
+    while its `_active` holds, decoded by `decoder` (None: the bytes) and kept by `predicate`
+    (None: all). A callback that returns a coroutine (an async one) is run at once, its first
+    step inside this call. What the predicate or the callback raises goes to
+    `on_error(error, offset)` and costs that message only. `subscription.last_offset` ends at
+    the last offset handed over, however the loop ends.
+
+    Returns (index, error, pending): index is len(records) when all were handed over; else
+    records[index] needs the caller, who goes on from index + 1 once it is done with it:
+    either the decoder could not read it (`error`: what it raised), or its async callback
+    suspended (`pending`: the coroutine and what it yielded, for `resume`).
+    """
+    last = subscription.last_offset
+    try:
+        for index in range(start, len(records)):
+            offset = first_offset + index
+            if offset <= last or not subscription._active:
+                continue
+            record = records[index]
+            try:
+                message = decoder(record) if decoder is not None else record
+            except Exception as exc:
+                return index, exc, None
+            try:
+                if predicate is None or predicate(message):
+                    context = MessageContext(
+                        consumer, stream, subscriber_id, reference, offset, timestamp
+                    )
+                    result = callback(message, context)
+                    if type(result) is types.CoroutineType:
+                        try:
+                            yielded = result.send(None)
+                        except StopIteration:
+                            pass
+                        else:
+                            return index, None, (result, yielded)
+            except Exception as exc:
+                on_error(exc, offset)
+            last = offset
+    finally:
+        subscription.last_offset = last
+    return len(records), None, None
+
+
 def python_encode_as_is(messages: Sequence[Any]) -> tuple[list[bytes], bool]:
     """The stored bytes of each message of a batch for a producer without a codec (bytes as
     they are, anything else through its __bytes__), and whether any carries a publishing id."""
@@ -137,6 +199,7 @@ def carry_ids(messages: Sequence[Any]) -> bool:
 
 settle_confirmed = python_settle_confirmed if EXTENSION is None else EXTENSION.settle_confirmed
 run_coroutines = python_run_coroutines if EXTENSION is None else EXTENSION.run_coroutines
+deliver = python_deliver if EXTENSION is None else EXTENSION.deliver
 
 if EXTENSION is None:
     encode_as_is = python_encode_as_is

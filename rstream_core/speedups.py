@@ -1,4 +1,5 @@
-"""The core's optional C extension (`_speedups.c`): the publishing loops, when built.
+"""The core's optional C extension (`_speedups.c`): the publishing loops, reading a chunk's
+records and handing them to a plain callback, when built.
 
 `pip install` builds it when a C compiler is there; without one the package installs without
 it and the pure-Python functions (always present, and the reference) run instead. Setting
@@ -11,7 +12,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from rstream_core.plugin_api import load_extension
-from rstream_core.types import ConfirmationStatus
+from rstream_core.types import ConfirmationStatus, MessageContext
 
 __all__ = ["EXTENSION", "SPEEDUPS", "load_speedups"]
 
@@ -24,6 +25,7 @@ def load_speedups(ignore_environment: bool = False) -> ModuleType | None:
     extension = load_extension("rstream_core._speedups", ignore_environment=ignore_environment)
     if extension is not None:
         extension.init(ConfirmationStatus)
+        extension.init_context(MessageContext)
     return extension
 
 

@@ -32,6 +32,7 @@ from rstream_core.errors import (
 )
 from rstream_core.fault_log import FaultLog
 from rstream_core.flow import CreditAfterProcessing, CreditStrategy
+from rstream_core.hot_paths import deliver, resume
 from rstream_core.plugins import get_registry
 from rstream_core.pool import ConnectionPool, PooledClient
 from rstream_core.protocol.chunk import iter_records
@@ -107,7 +108,6 @@ class Subscription:
         self.reference = name or f"{stream}_subscriber_{subscriber_id}"
         self._pool = pool
         self._callback = callback
-        self._is_async = inspect.iscoroutinefunction(callback)
         self._decoder = decoder
         self._offset = offset
         self._explicit_offset = explicit_offset
@@ -269,39 +269,58 @@ class Subscription:
     async def _deliver(self, frame: Deliver) -> int:
         """Hand the chunk's messages over; returns how many records it held."""
         header, records = iter_records(frame.chunk, _decompress, self._verify_crc)
-        offset = header.chunk_id
-        last = self.last_offset
-        if offset + len(records) - 1 <= last:
-            return len(records)
-        decoder, predicate, callback = self._decoder, self._predicate, self._callback
-        is_async = self._is_async
-        for record in records:
-            if offset > last and self._active:
-                # A bad message, filter or callback costs that message, not the subscription.
-                try:
-                    message = decoder(record) if decoder is not None else record
-                except Exception as exc:
-                    message = await self._undecodable(record, offset, header.timestamp, exc)
-                try:
-                    if message is not _SKIP and (predicate is None or predicate(message)):
-                        context = MessageContext(
-                            self.consumer, self.stream, self.subscriber_id, self.reference, offset,
-                            header.timestamp,
-                        )
-                        if is_async:
-                            await callback(message, context)
-                        else:
-                            callback(message, context)
-                except Exception as exc:
-                    self._faults.report("the message callback failed", f"offset {offset}", exc,
-                                        traceback=True, level=logging.ERROR)
-                last = self.last_offset = offset
-            offset += 1
+        if header.chunk_id + len(records) - 1 > self.last_offset:
+            await self._hand_over(records, header.chunk_id, header.timestamp)
         self._since_store += len(records)
         tracking = self._tracking
         if tracking is not None and self._since_store >= tracking.every_messages:
             self._store_tracked_offset()
         return len(records)
+
+    async def _hand_over(self, records: list[bytes], first: int, timestamp: int) -> None:
+        """`deliver` (in C when built) runs the loop, async callbacks included, and stops only
+        at a record whose callback suspended or that the decoder cannot read: those are
+        finished here, inside this task, before the next record."""
+        index = 0
+        while index < len(records):
+            index, error, pending = deliver(
+                records, index, first, self, self._decoder, self._predicate, self._callback,
+                self._callback_failed, self.consumer, self.stream, self.subscriber_id,
+                self.reference, timestamp,
+            )
+            if index == len(records):
+                return
+            offset = first + index
+            if pending is not None:
+                try:
+                    await resume(*pending)
+                except Exception as exc:
+                    self._callback_failed(exc, offset)
+            else:
+                assert error is not None
+                message = await self._undecodable(records[index], offset, timestamp, error)
+                if message is not _SKIP:
+                    await self._hand_over_one(message, offset, timestamp)
+            self.last_offset = offset
+            index += 1
+
+    async def _hand_over_one(self, message: Any, offset: int, timestamp: int) -> None:
+        """What `on_decode_error` handed on in place of a record, to the callback."""
+        try:
+            if self._predicate is None or self._predicate(message):
+                context = MessageContext(
+                    self.consumer, self.stream, self.subscriber_id, self.reference, offset,
+                    timestamp,
+                )
+                result = self._callback(message, context)
+                if inspect.isawaitable(result):
+                    await result
+        except Exception as exc:
+            self._callback_failed(exc, offset)
+
+    def _callback_failed(self, error: BaseException, offset: int) -> None:
+        self._faults.report("the message callback failed", f"offset {offset}", error,
+                            traceback=True, level=logging.ERROR)
 
     async def _undecodable(
         self, record: bytes, offset: int, timestamp: int, error: Exception

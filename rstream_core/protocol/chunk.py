@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from rstream_core.errors import ProtocolError, RStreamError
 from rstream_core.protocol.constants import ChunkType, CompressionId
 from rstream_core.protocol.publish import sub_entry_payload, sub_entry_type
+from rstream_core.speedups import EXTENSION
 
 CHUNK_HEADER_SIZE = 48
 CHUNK_MAGIC = 5
@@ -108,7 +109,20 @@ def _verify_crc(chunk: bytes, end: int, header: ChunkHeader) -> None:
 
 
 def _read_entries(chunk: bytes, end: int, decompress: Decompress) -> tuple[list[bytes], int]:
-    """Every record of the data section, and the number of entries they came from."""
+    """Every record of the data section, and the number of entries they came from: by the
+    core's C extension for the usual chunk (simple entries only), else by Python."""
+    if _c_read_simple_entries is not None:
+        records = _c_read_simple_entries(chunk, CHUNK_HEADER_SIZE, end)
+        if records is not NotImplemented:
+            return records, len(records)
+    return python_read_entries(chunk, end, decompress)
+
+
+def python_read_entries(
+    chunk: bytes, end: int, decompress: Decompress
+) -> tuple[list[bytes], int]:
+    """Every record of the data section, and the number of entries they came from (the
+    reference of the C version)."""
     records: list[bytes] = []
     append = records.append
     unpack = _U32.unpack_from
@@ -131,6 +145,9 @@ def _read_entries(chunk: bytes, end: int, decompress: Decompress) -> tuple[list[
     if pos > end:
         raise ProtocolError(f"the last entry overruns the chunk's data by {pos - end} bytes")
     return records, entries
+
+
+_c_read_simple_entries = None if EXTENSION is None else EXTENSION.read_simple_entries
 
 
 def _read_sub_entry(

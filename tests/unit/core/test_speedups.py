@@ -464,3 +464,141 @@ async def test_resume_goes_on_where_the_first_step_stopped() -> None:
     waiting.cancel()  # the cancellation reaches the callback's own await
     with pytest.raises(asyncio.CancelledError):
         await waiting
+
+
+# ------------------------------------------------------------ deliver
+
+
+class _Subscription:
+    """What deliver reads and writes of a subscription."""
+
+    def __init__(self, last_offset: int) -> None:
+        self.last_offset = last_offset
+        self._active = True
+
+
+def _deliver_trace(
+    run: Callable[..., Any], records: list[bytes], last: int, start: int, plan: dict[int, str]
+) -> list[Any]:
+    """Everything `run` (deliver) does, for records whose fate `plan` sets by content:
+    "undecodable", "filtered", "predicate fails", "fails", "async", "suspends", "async fails",
+    "deactivates" (the callback turns the subscription inactive)."""
+    trace: list[Any] = []
+    subscription = _Subscription(last)
+
+    def decoder(record: bytes) -> str:
+        if plan.get(record[0]) == "undecodable":
+            raise ValueError(record)
+        return record.decode()
+
+    def predicate(message: str) -> bool:
+        fate = plan.get(ord(message[0]))
+        if fate == "predicate fails":
+            raise KeyError(message)
+        return fate != "filtered"
+
+    class Suspend:
+        def __await__(self) -> Any:
+            return (yield "suspended")
+
+    async def async_callback(message: str, context: Any) -> None:
+        trace.append(("async", message, context.offset))
+        fate = plan.get(ord(message[0]))
+        if fate == "suspends":
+            await Suspend()
+        if fate == "async fails":
+            raise RuntimeError(message)
+
+    def callback(message: str, context: Any) -> Any:
+        fate = plan.get(ord(message[0]))
+        if fate in ("async", "suspends", "async fails"):
+            return async_callback(message, context)
+        trace.append((message, context.offset, context.stream, context.timestamp))
+        if fate == "fails":
+            raise TypeError(message)
+        if fate == "deactivates":
+            subscription._active = False
+        return 42  # a plain callback's result is ignored
+
+    index = start
+    while index < len(records):
+        index, error, pending = run(
+            records, index, 100, subscription, decoder, predicate, callback,
+            lambda error, offset: trace.append(("error", repr(error), offset)),
+            None, "s", 1, "ref", 7,
+        )
+        trace.append(("returned", index, repr(error), subscription.last_offset))
+        if pending is not None:
+            coroutine, yielded = pending
+            trace.append(("pending", yielded))
+            coroutine.close()
+        index += 1
+    return trace
+
+
+_FATES = ["undecodable", "filtered", "predicate fails", "fails", "async", "suspends",
+          "async fails", "deactivates"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    records=st.lists(st.integers(65, 90).map(lambda c: bytes([c]) + b"x"), max_size=30),
+    plan=st.dictionaries(st.integers(65, 90), st.sampled_from(_FATES)),
+    last=st.integers(95, 120),
+    start=st.integers(0, 3),
+)
+def test_python_deliver_follows_its_plan(
+    records: list[bytes], plan: dict[int, str], last: int, start: int
+) -> None:
+    trace = _deliver_trace(hot_paths.python_deliver, records, last, start, plan)
+    handed = [entry for entry in trace if isinstance(entry[0], str) and entry[0] != "error"
+              and entry[0] not in ("returned", "pending", "async")]
+    assert all(offset > last for _, offset, _, _ in handed)  # nothing at or below last_offset
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(
+    records=st.lists(st.integers(65, 90).map(lambda c: bytes([c]) + b"x"), max_size=30),
+    plan=st.dictionaries(st.integers(65, 90), st.sampled_from(_FATES)),
+    last=st.integers(95, 120),
+    start=st.integers(0, 3),
+)
+def test_c_deliver_does_what_python_does(
+    records: list[bytes], plan: dict[int, str], last: int, start: int
+) -> None:
+    assert C is not None
+    assert _deliver_trace(C.deliver, records, last, start, plan) == _deliver_trace(
+        hot_paths.python_deliver, records, last, start, plan
+    )
+
+
+@needs_c
+def test_c_deliver_builds_real_message_contexts() -> None:
+    assert C is not None
+    from rstream_core.types import MessageContext
+
+    seen: list[MessageContext] = []
+    subscription = _Subscription(-1)
+    answer = C.deliver([b"a", b"b"], 0, 5, subscription, None, None,
+                       lambda message, context: seen.append(context), print,
+                       "consumer", "stream", 3, "name", 99)
+    assert answer == (2, None, None) and subscription.last_offset == 6
+    assert seen == [MessageContext("consumer", "stream", 3, "name", 5, 99),
+                    MessageContext("consumer", "stream", 3, "name", 6, 99)]
+    assert type(seen[0]) is MessageContext
+
+
+@needs_c
+def test_c_deliver_lets_non_exceptions_through_and_remembers_the_offset() -> None:
+    assert C is not None
+    subscription = _Subscription(-1)
+
+    def callback(message: bytes, context: Any) -> None:
+        if message == b"stop":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        C.deliver([b"a", b"stop", b"c"], 0, 0, subscription, None, None, callback, print,
+                  None, "s", 0, None, 0)
+    assert subscription.last_offset == 0  # "a" was handed over, "stop" was not
