@@ -602,3 +602,40 @@ def test_c_deliver_lets_non_exceptions_through_and_remembers_the_offset() -> Non
         C.deliver([b"a", b"stop", b"c"], 0, 0, subscription, None, None, callback, print,
                   None, "s", 0, None, 0)
     assert subscription.last_offset == 0  # "a" was handed over, "stop" was not
+
+
+# ------------------------------------------------------------ read_simple_entries
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(records=st.lists(st.binary(max_size=300), max_size=50), noise=st.binary(max_size=64))
+def test_c_read_simple_entries_gives_the_python_records(
+    records: list[bytes], noise: bytes
+) -> None:
+    from rstream_core.protocol.chunk import CHUNK_HEADER_SIZE, build_chunk, python_read_entries
+
+    assert C is not None
+    chunk = build_chunk(records)
+    end = len(chunk)
+    assert C.read_simple_entries(chunk, CHUNK_HEADER_SIZE, end) == records
+    assert python_read_entries(chunk, end, lambda *a: b"")[0] == records
+    # Arbitrary bytes: the same records, or NotImplemented (and Python decides).
+    garbage = chunk[:CHUNK_HEADER_SIZE] + noise
+    c_records = C.read_simple_entries(garbage, CHUNK_HEADER_SIZE, len(garbage))
+    if c_records is not NotImplemented:
+        assert c_records == python_read_entries(garbage, len(garbage), lambda *a: b"")[0]
+
+
+@needs_c
+def test_c_read_simple_entries_leaves_sub_entries_and_bad_bounds_to_python() -> None:
+    from rstream_core.protocol.chunk import CHUNK_HEADER_SIZE, SubEntry, build_chunk
+
+    assert C is not None
+    batch = SubEntry(compression=0, record_count=1, uncompressed_size=5, data=b"\0\0\0\1x")
+    chunk = build_chunk([b"a", batch])
+    assert C.read_simple_entries(chunk, CHUNK_HEADER_SIZE, len(chunk)) is NotImplemented
+    simple = build_chunk([b"abc"])
+    assert C.read_simple_entries(simple, CHUNK_HEADER_SIZE, len(simple) - 1) is NotImplemented
+    assert C.read_simple_entries(simple, CHUNK_HEADER_SIZE, len(simple) + 1) is NotImplemented
+    assert C.read_simple_entries(bytearray(simple), 48, 50) is NotImplemented
