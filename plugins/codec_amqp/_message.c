@@ -1,4 +1,5 @@
-/* Optional C storage for AMQPMessage: its four slots, its constructor and bytes(message).
+/* Optional C storage for AMQPMessage: its four slots, its constructor, its `body` and
+ * bytes(message).
  *
  * Why: for a producer, building an AMQPMessage and encoding it were the two largest costs per
  * message that the client itself controls (profile of the seed's benchmark shape, Python
@@ -202,6 +203,46 @@ static PyMemberDef message_members[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
+/* `body`, as _MessageBase.body: reading a body of a mutable type lets go of the decoded-from
+ * bytes (the caller may change it in place); setting it unwraps an AmqpValue. */
+static int immutable_body(PyObject *body) {
+    return PyBytes_CheckExact(body) || PyUnicode_CheckExact(body) || PyLong_CheckExact(body) ||
+           PyFloat_CheckExact(body) || body == Py_None || Py_IS_TYPE(body, &PyBool_Type) ||
+           (PyObject *)Py_TYPE(body) == amqp_value_class;
+}
+
+static PyObject *message_get_body(MessageBase *self, void *Py_UNUSED(closure)) {
+    PyObject *body = self->body;
+    if (body == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "_body");
+        return NULL;
+    }
+    Py_INCREF(body);
+    if (self->raw != NULL && self->raw != Py_None && !immutable_body(body)) {
+        Py_SETREF(self->raw, Py_NewRef(Py_None));
+    }
+    return body;
+}
+
+static int message_set_body(MessageBase *self, PyObject *value, void *Py_UNUSED(closure)) {
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete the body");
+        return -1;
+    }
+    Py_XSETREF(self->raw, Py_NewRef(Py_None));
+    PyObject *body = (PyObject *)Py_TYPE(value) == amqp_value_class
+                         ? PyObject_CallOneArg(unwrap_body, value)
+                         : Py_NewRef(value);
+    if (body == NULL) return -1;
+    Py_XSETREF(self->body, body);
+    return 0;
+}
+
+static PyGetSetDef message_getset[] = {
+    {"body", (getter)message_get_body, (setter)message_set_body, "The message's body.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyMethodDef message_methods[] = {
     {"__bytes__", (PyCFunction)message_bytes, METH_NOARGS, "The AMQP 1.0 encoding."},
     {NULL, NULL, 0, NULL},
@@ -220,6 +261,7 @@ static PyTypeObject MessageBaseType = {
     .tp_traverse = (traverseproc)message_traverse,
     .tp_clear = (inquiry)message_clear,
     .tp_members = message_members,
+    .tp_getset = message_getset,
     .tp_methods = message_methods,
 };
 

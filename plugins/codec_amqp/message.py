@@ -132,6 +132,20 @@ class _MessageBase:
 
     __bytes__ = _python_encode
 
+    # In the base, so that the C base's own `body` (the same, without a Python frame: 56 ns
+    # per read here) serves AMQPMessage when the extension is built.
+    @property
+    def body(self) -> Any:
+        body = self._body
+        if self._raw is not None and type(body) not in _IMMUTABLE_BODIES:
+            self._raw = None  # the caller may change it in place
+        return body
+
+    @body.setter
+    def body(self, body: Any) -> None:
+        self._raw = None
+        self._body = body if type(body) is not AmqpValue else _unwrap(body)
+
 
 # The optional C extension (None when not built, or turned off by RSTREAM_NO_EXTENSIONS).
 _EXTENSION = load_extension("rstream_plugins.codec_amqp._message")
@@ -185,18 +199,6 @@ class AMQPMessage(_Base):
                 return
             sections = self._sections = [None] * 7
         sections[slot] = value
-
-    @property
-    def body(self) -> Any:
-        body = self._body
-        if self._raw is not None and type(body) not in _IMMUTABLE_BODIES:
-            self._raw = None  # the caller may change it in place
-        return body
-
-    @body.setter
-    def body(self, body: Any) -> None:
-        self._raw = None
-        self._body = body if type(body) is not AmqpValue else _unwrap(body)
 
     @property
     def header(self) -> Header | None:

@@ -463,3 +463,14 @@ def test_codec_stores_objects_with_bytes_as_they_are() -> None:
     assert AmqpCodec().encode(Encoded()) == b"\x00\x53\x77\x40"
     with pytest.raises(AmqpEncodeError):
         AmqpCodec().encode(42)
+
+
+def test_the_body_cannot_be_deleted_and_an_unset_one_raises() -> None:
+    message = AMQPMessage(b"x")
+    with pytest.raises(AttributeError):
+        del message.body
+    del message._body
+    with pytest.raises(AttributeError):
+        message.body  # noqa: B018
+    message.body = b"again"
+    assert message.body == b"again" and message._raw is None
