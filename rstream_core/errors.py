@@ -52,7 +52,13 @@ __all__ = [
 
 
 class RStreamError(Exception):
-    """Root of every exception raised by rstream."""
+    """Root of every exception raised by rstream.
+
+    `retriable` says whether doing the same again may succeed (recovery reads it, see
+    retry.py): true unless the class says otherwise.
+    """
+
+    retriable: ClassVar[bool] = True
 
 
 class ProtocolError(RStreamError):
@@ -110,6 +116,8 @@ class ResourceClosedError(RStreamError):
 
 class UnsupportedFeatureError(RStreamError):
     """The broker is too old for what was asked (e.g. filtering needs RabbitMQ 3.13)."""
+
+    retriable = False
 
 
 class UnknownSubscriberError(RStreamError, KeyError):
@@ -173,10 +181,12 @@ class AuthenticationError(ServerError):
     """Authentication failed: wrong credentials or any SASL problem."""
 
     description = "authentication error"
+    retriable = False
 
 
 class StreamDoesNotExist(ServerError, code=2):
     description = "stream does not exist"
+    retriable = False  # deleted: recovery ends instead of retrying forever
 
 
 class SubscriptionIdAlreadyExists(ServerError, code=3):

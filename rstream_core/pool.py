@@ -27,6 +27,7 @@ from rstream_core.protocol.frames import (
     PublishConfirm,
     PublishError,
 )
+from rstream_core.retry import LOAD_BALANCER_BACK_OFF
 
 log = logging.getLogger("rstream.pool")
 
@@ -230,7 +231,7 @@ class ConnectionPool:
 
     async def _open(self, node: Address) -> PooledClient:
         """Connect to `node`, retrying while the load balancer lands us elsewhere."""
-        delay = 0.1
+        delays = LOAD_BALANCER_BACK_OFF.delays()
         for attempt in range(1, self.connect_attempts + 1):
             address = self.load_balancer.resolve(node, self.entry_points)
             connection = await Connection.open(self.params.with_address(address))
@@ -243,8 +244,7 @@ class ConnectionPool:
                 "attempt %d reached %s, wanted %s; retrying", attempt, connection.advertised, node
             )
             await connection.close()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            await asyncio.sleep(next(delays))
         raise ConnectionClosedError(
             f"could not reach node {node.host}:{node.port} in {self.connect_attempts} attempts",
             code=None,

@@ -19,7 +19,6 @@ from types import CoroutineType
 from typing import Any, NamedTuple
 
 from rstream_core.errors import (
-    AuthenticationError,
     ClientTimeoutError,
     ConnectionClosedError,
     MessageTooLargeError,
@@ -51,6 +50,7 @@ from rstream_core.protocol.publish import (
     encode_sub_entry_publish,
     sub_entry_payload,
 )
+from rstream_core.retry import retry
 from rstream_core.types import (
     CONFIRM_TIMEOUT_CODE,
     PRODUCER_CLOSED_CODE,
@@ -69,9 +69,6 @@ Encoder = Callable[[Any], bytes]
 # 64 KiB 945k, 128 KiB 940k; one-message send the same at 32 and 64 KiB.
 BATCH_BYTES = 64 * 1024
 
-# Recovery back-off: first retry quickly, then at most every few seconds.
-RETRY_FIRST_DELAY = 0.2
-RETRY_MAX_DELAY = 5.0
 
 
 class _Repeat(NamedTuple):
@@ -760,27 +757,18 @@ class Publisher:
             self._spawn(self._recover(), name="recover")
 
     async def _recover(self) -> None:
-        delay = RETRY_FIRST_DELAY
-        while not self._closed:
-            try:
-                sequence = await self._attach()
-            except StreamDoesNotExist as exc:
-                log.info("stream %s was deleted; publishing to it ends", self.stream)
-                self._give_up(exc, Code.STREAM_DOES_NOT_EXIST)
-                return
-            except (UnsupportedFeatureError, AuthenticationError) as exc:
-                log.warning("publisher on %s cannot reconnect: %s", self.stream, exc)
-                self._give_up(exc, PRODUCER_CLOSED_CODE)
-                return
-            except Exception as exc:  # anything else may pass: retry
-                level = logging.INFO if isinstance(exc, RStreamError | OSError) else logging.WARNING
-                log.log(level, "publisher on %s: reconnect failed (%r); retry in %.1fs",
-                        self.stream, exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_DELAY)
-                continue
-            self._resend(sequence)
-            return
+        try:
+            sequence = await retry(self._attach, what=f"publisher on {self.stream}: reconnect",
+                                   logger=log, stopped=lambda: self._closed)
+        except StreamDoesNotExist as exc:
+            log.info("stream %s was deleted; publishing to it ends", self.stream)
+            self._give_up(exc, Code.STREAM_DOES_NOT_EXIST)
+        except Exception as exc:  # not retriable (credentials, an unsupported feature...)
+            log.warning("publisher on %s cannot reconnect: %s", self.stream, exc)
+            self._give_up(exc, PRODUCER_CLOSED_CODE)
+        else:
+            if sequence is not None:
+                self._resend(sequence)
 
     def _give_up(self, error: Exception, code: int) -> None:
         """Recovery cannot succeed: fail what is unconfirmed and every later send."""

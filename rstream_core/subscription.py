@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from rstream_core import callbacks
 from rstream_core.errors import (
-    AuthenticationError,
     ClientTimeoutError,
     ConnectionClosedError,
     DecodeError,
@@ -43,15 +42,13 @@ from rstream_core.protocol.frames import (
     CreditResponse,
     Deliver,
 )
+from rstream_core.retry import retry
 from rstream_core.types import ConsumerOffsetSpecification, EventContext, MessageContext
 
 if TYPE_CHECKING:
     from rstream_core.consumer import Consumer
 
 log = logging.getLogger("rstream.consumer")
-
-RETRY_FIRST_DELAY = 0.2
-RETRY_MAX_DELAY = 5.0
 
 # What `subscribe(on_decode_error=...)` takes: (raw record, context, error) -> a substitute
 # message to hand to the callback, or None to skip the record; raising ends the subscription.
@@ -468,23 +465,14 @@ class Subscription:
         return ConsumerOffsetSpecification(OffsetType.OFFSET, after + 1)
 
     async def _recover(self) -> None:
-        delay = RETRY_FIRST_DELAY
-        while not self._closed:
-            try:
-                await self._attach(await self._resume_offset())
-                return
-            except StreamDoesNotExist as exc:
-                self._end(exc)
-                return
-            except AuthenticationError as exc:
-                self._end(exc)
-                return
-            except Exception as exc:  # anything else may pass: retry
-                level = logging.INFO if isinstance(exc, RStreamError | OSError) else logging.WARNING
-                log.log(level, "subscription to %s: resubscribe failed (%r); retry in %.1fs",
-                        self.stream, exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_DELAY)
+        async def resubscribe() -> None:
+            await self._attach(await self._resume_offset())
+
+        try:
+            await retry(resubscribe, what=f"subscription to {self.stream}: resubscribe",
+                        logger=log, stopped=lambda: self._closed)
+        except RStreamError as exc:  # not retriable: deleted stream, refused credentials...
+            self._end(exc)
 
     def _end(self, error: RStreamError) -> None:
         """The subscription cannot go on (stream deleted, undecodable chunk)."""
