@@ -12,16 +12,14 @@ from __future__ import annotations
 import abc
 import copy
 import enum
-import importlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
 import pluggy
 
 from rstream_core.errors import MissingDependencyError, ProtocolError, RStreamError
+from rstream_core.extensions import load_extension
 
 __all__ = [
     "Address",
@@ -131,21 +129,6 @@ class Registry(Protocol):
     def add_sasl(self, name: str, factory: Callable[[], SaslMechanism]) -> None: ...
 
     def add_load_balancer(self, name: str, factory: Callable[[], LoadBalancer]) -> None: ...
-
-
-def load_extension(name: str, *, ignore_environment: bool = False) -> ModuleType | None:
-    """Import the optional compiled module `name` (e.g. "my_plugin._speedups").
-
-    None when it was not built (no C compiler at install time) or when the environment sets
-    RSTREAM_NO_EXTENSIONS: the caller then runs its pure-Python code, which must always be
-    there. `ignore_environment` loads it anyway (tests check both paths in one process).
-    """
-    if os.environ.get("RSTREAM_NO_EXTENSIONS") and not ignore_environment:
-        return None
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
 
 
 def check_decompressed_size(data: bytes, uncompressed_size: int, codec: str) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from rstream_core.plugin_api import load_extension
+from rstream_core.extensions import load_extension
 from rstream_core.types import ConfirmationStatus, MessageContext
 
 __all__ = ["EXTENSION", "SPEEDUPS", "load_speedups"]

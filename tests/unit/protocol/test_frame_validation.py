@@ -192,3 +192,21 @@ def test_the_protocol_package_does_no_io() -> None:
                 continue
             for module in modules:
                 assert module.split(".")[0] not in {"asyncio", "socket", "ssl"}, path.name
+
+
+def test_importing_the_protocol_loads_no_io_and_no_plugin_machinery() -> None:
+    """Beyond the imports written in its files: what importing the package really loads."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import rstream_core.protocol, rstream_core.protocol.chunk\n"
+        "import rstream_core.protocol.publish, rstream_core.protocol.codec\n"
+        "import rstream_core.protocol.reader\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'asyncio', 'ssl', 'socket', 'selectors', 'pluggy', 'rstream_plugins'}))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "[]"
