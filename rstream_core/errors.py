@@ -3,14 +3,16 @@
 `RStreamError` is the root. Server response codes map to one `ServerError` subclass each,
 looked up with `ServerError.for_code(code, message)`.
 
-This module imports nothing from the rest of the package, so any module can import it.
-The response codes are written as plain integers (they are the same as
-`rstream_core.protocol.constants.Code`; a unit test checks the two agree).
+This module imports nothing from the rest of the package but the response codes
+(`rstream_core.protocol.constants.Code`, a leaf module), so any module can import it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
+
+from rstream_core.protocol.constants import Code
 
 __all__ = [
     "AccessRefused",
@@ -26,6 +28,8 @@ __all__ = [
     "NoOffset",
     "NoRouteError",
     "OffsetNotFound",
+    "PluginConflictError",
+    "PluginLoadError",
     "PreconditionFailed",
     "ProtocolError",
     "PublisherDoesNotExist",
@@ -102,8 +106,23 @@ class MissingDependencyError(RStreamError, ImportError):
         return (type(self), (self.feature, self.package, self.extra))
 
 
+class PluginConflictError(RStreamError, ValueError):
+    """Two plugins claim the same name, or the same compression code."""
+
+
 class UnknownPluginError(RStreamError, LookupError):
     """No plugin of that kind is registered under that name or code."""
+
+
+class PluginLoadError(UnknownPluginError):
+    """A name was not found, and some plugins (which may have provided it) failed to load.
+
+    `failures` maps each failed plugin's entry-point name to its original error.
+    """
+
+    def __init__(self, message: str, failures: Mapping[str, BaseException]) -> None:
+        super().__init__(message)
+        self.failures = dict(failures)
 
 
 class ClientTimeoutError(RStreamError, TimeoutError):
@@ -149,8 +168,8 @@ class ServerError(RStreamError):
         taken = ServerError._by_code.get(code)
         if taken is not None:
             raise TypeError(f"response code {code} is already taken by {taken.__name__}")
-        ServerError._by_code[code] = cls
-        cls.default_code = code
+        ServerError._by_code[int(code)] = cls
+        cls.default_code = int(code)
 
     def __init__(self, message: str = "", code: int | None = None) -> None:
         self.code: int = self.default_code if code is None else code
@@ -184,85 +203,87 @@ class AuthenticationError(ServerError):
     retriable = False
 
 
-class StreamDoesNotExist(ServerError, code=2):
+class StreamDoesNotExist(ServerError, code=Code.STREAM_DOES_NOT_EXIST):
     description = "stream does not exist"
     retriable = False  # deleted: recovery ends instead of retrying forever
 
 
-class SubscriptionIdAlreadyExists(ServerError, code=3):
+class SubscriptionIdAlreadyExists(ServerError, code=Code.SUBSCRIPTION_ID_ALREADY_EXISTS):
     description = "subscription id already exists"
 
 
-class SubscriptionIdDoesNotExist(ServerError, code=4):
+class SubscriptionIdDoesNotExist(ServerError, code=Code.SUBSCRIPTION_ID_DOES_NOT_EXIST):
     description = "subscription id does not exist"
 
 
-class StreamAlreadyExists(ServerError, code=5):
+class StreamAlreadyExists(ServerError, code=Code.STREAM_ALREADY_EXISTS):
     description = "stream already exists"
 
 
-class StreamNotAvailable(ServerError, code=6):
+class StreamNotAvailable(ServerError, code=Code.STREAM_NOT_AVAILABLE):
     description = "stream not available"
 
 
-class SaslMechanismNotSupported(AuthenticationError, code=7):
+class SaslMechanismNotSupported(AuthenticationError, code=Code.SASL_MECHANISM_NOT_SUPPORTED):
     description = "SASL mechanism not supported"
 
 
-class AuthenticationFailure(AuthenticationError, code=8):
+class AuthenticationFailure(AuthenticationError, code=Code.AUTHENTICATION_FAILURE):
     description = "authentication failure"
 
 
-class SaslError(AuthenticationError, code=9):
+class SaslError(AuthenticationError, code=Code.SASL_ERROR):
     description = "SASL error"
 
 
-class SaslChallenge(AuthenticationError, code=10):
+class SaslChallenge(AuthenticationError, code=Code.SASL_CHALLENGE):
     description = "SASL challenge"
 
 
-class SaslAuthenticationFailureLoopback(AuthenticationError, code=11):
+class SaslAuthenticationFailureLoopback(
+    AuthenticationError, code=Code.SASL_AUTHENTICATION_FAILURE_LOOPBACK
+):
     description = "authentication failure: this user may only connect from localhost"
 
 
-class VirtualHostAccessFailure(ServerError, code=12):
+class VirtualHostAccessFailure(ServerError, code=Code.VIRTUAL_HOST_ACCESS_FAILURE):
     description = "virtual host access failure"
 
 
-class UnknownFrame(ServerError, code=13):
+class UnknownFrame(ServerError, code=Code.UNKNOWN_FRAME):
     description = "unknown frame"
 
 
-class FrameTooLarge(ServerError, code=14):
+class FrameTooLarge(ServerError, code=Code.FRAME_TOO_LARGE):
     description = "frame too large"
 
 
-class InternalError(ServerError, code=15):
+class InternalError(ServerError, code=Code.INTERNAL_ERROR):
     description = "internal server error"
 
 
-class AccessRefused(ServerError, code=16):
+class AccessRefused(ServerError, code=Code.ACCESS_REFUSED):
     description = "access refused"
 
 
-class PreconditionFailed(ServerError, code=17):
+class PreconditionFailed(ServerError, code=Code.PRECONDITION_FAILED):
     description = "precondition failed"
 
 
-class PublisherDoesNotExist(ServerError, code=18):
+class PublisherDoesNotExist(ServerError, code=Code.PUBLISHER_DOES_NOT_EXIST):
     description = "publisher does not exist"
 
 
-class OffsetNotFound(ServerError, code=19):
+class OffsetNotFound(ServerError, code=Code.NO_OFFSET):
     description = "no offset found"
 
 
 NoOffset = OffsetNotFound
 
 
-class SaslCannotChangeMechanism(AuthenticationError, code=20):
+class SaslCannotChangeMechanism(AuthenticationError, code=Code.SASL_CANNOT_CHANGE_MECHANISM):
     description = "SASL re-authentication cannot change the mechanism"
 
 
-class SaslCannotChangeUsername(AuthenticationError, code=21):
+class SaslCannotChangeUsername(AuthenticationError, code=Code.SASL_CANNOT_CHANGE_USERNAME):
     description = "SASL re-authentication cannot change the username"

@@ -28,7 +28,12 @@ from typing import Any, Generic, Literal, NoReturn, TypeVar
 import pluggy
 
 from rstream_core import hookspecs
-from rstream_core.errors import MissingDependencyError, RStreamError, UnknownPluginError
+from rstream_core.errors import (
+    MissingDependencyError,
+    PluginConflictError,
+    PluginLoadError,
+    UnknownPluginError,
+)
 from rstream_core.plugin_api import (
     CompressionCodec,
     ICompressionCodec,
@@ -67,20 +72,6 @@ _MAX_COMPRESSION_CODE = 7  # the compression id is 3 bits in a sub-entry header
 
 T = TypeVar("T")
 
-
-class PluginConflictError(RStreamError, ValueError):
-    """Two plugins claim the same name, or the same compression code."""
-
-
-class PluginLoadError(UnknownPluginError):
-    """A name was not found, and some plugins (which may have provided it) failed to load.
-
-    `failures` maps each failed plugin's entry-point name to its original error.
-    """
-
-    def __init__(self, message: str, failures: Mapping[str, BaseException]) -> None:
-        super().__init__(message)
-        self.failures = dict(failures)
 
 
 @dataclass(slots=True)
