@@ -6,6 +6,7 @@ and the built-in plugins in `rstream_plugins`.
 
 from rstream_core.arguments import StreamArguments, SuperStreamCreationOption
 from rstream_core.client import StreamInfo
+from rstream_core.compat import DisconnectionErrorInfo, OffsetSpecification
 from rstream_core.consumer import Consumer
 from rstream_core.errors import *  # noqa: F403  (every typed error is public)
 from rstream_core.errors import __all__ as _error_names
@@ -23,11 +24,9 @@ from rstream_core.types import (
     CompressionType,
     ConfirmationStatus,
     ConsumerOffsetSpecification,
-    DisconnectionErrorInfo,
     EventContext,
     FilterConfiguration,
     MessageContext,
-    OffsetSpecification,
     OffsetType,
     OnClosedErrorInfo,
     RouteType,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ssl
-import warnings
 from types import TracebackType
 from typing import Any, Self, TypedDict
 
 from rstream_core import callbacks
 from rstream_core.arguments import StreamArguments, SuperStreamCreationOption
 from rstream_core.client import Client, StreamInfo
+from rstream_core.compat import warn_ignored
 from rstream_core.connection import ConnectionParams
 from rstream_core.plugins import get_registry
 from rstream_core.pool import MAX_IDS, ConnectionPool
@@ -95,7 +95,7 @@ class ClientBase(AsyncResource):
         max_per_connection = (
             max_publishers_by_connection or max_subscribers_by_connection or max_per_connection
         )
-        _warn_ignored(
+        warn_ignored(
             default_batch_publishing_delay=default_batch_publishing_delay,
             default_context_switch_value=default_context_switch_value,
             recovery_strategy=recovery_strategy,
@@ -180,17 +180,3 @@ class ClientBase(AsyncResource):
     async def route(self, routing_key: str, super_stream: str) -> list[str]:
         """The partitions the broker routes `routing_key` to (empty: no binding matches)."""
         return await (await self._admin()).route(routing_key, super_stream)
-
-
-def _warn_ignored(**settings: object) -> None:
-    """rstream 1.x settings with no meaning here: accepted, with a warning saying why."""
-    reasons = {
-        "default_batch_publishing_delay": "batches leave as soon as the event loop is free",
-        "default_context_switch_value": "batches leave as soon as the event loop is free",
-        "recovery_strategy": "recovery is built in (recovery=True/False on Producer/Consumer)",
-    }
-    for name, value in settings.items():
-        if value is not None:
-            warnings.warn(
-                f"{name} is ignored: {reasons[name]}", DeprecationWarning, stacklevel=4
-            )

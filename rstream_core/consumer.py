@@ -10,6 +10,7 @@ from typing import Any, Unpack
 
 from rstream_core import callbacks
 from rstream_core.base import ClientBase, ConnectionSettings
+from rstream_core.compat import subscription_named
 from rstream_core.errors import ResourceClosedError, RStreamError, UnknownSubscriberError
 from rstream_core.flow import CreditAfterProcessing, CreditOnChunkArrival, CreditStrategy
 from rstream_core.plugin_api import MessageCodec
@@ -147,15 +148,7 @@ class Consumer(ClientBase):
         await subscription.close()
 
     def _by_reference(self, reference: str) -> Subscription:
-        found = [s for s in self._subscriptions.values() if s.reference == reference]
-        if not found:
-            raise UnknownSubscriberError(f"no subscriber named {reference!r}")
-        if len({s.stream for s in found}) > 1:
-            streams = sorted({s.stream for s in found})
-            raise UnknownSubscriberError(
-                f"{reference!r} names subscriptions on {streams}: use MessageContext.stream"
-            )
-        return found[0]
+        return subscription_named(self._subscriptions.values(), reference)
 
     async def iterate(
         self,

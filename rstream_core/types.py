@@ -20,7 +20,6 @@ __all__ = [
     "EventContext",
     "FilterConfiguration",
     "MessageContext",
-    "OffsetSpecification",
     "OffsetType",
     "OnClosedErrorInfo",
     "RouteType",
@@ -99,8 +98,6 @@ class ConsumerOffsetSpecification:
             raise ValueError(f"{self.offset_type.name} needs an offset value")
 
 
-OffsetSpecification = ConsumerOffsetSpecification
-
 
 @dataclasses.dataclass(slots=True)
 class MessageContext:
@@ -132,8 +129,6 @@ class OnClosedErrorInfo:
     reason: str
     streams: Sequence[str]
 
-
-DisconnectionErrorInfo = OnClosedErrorInfo
 
 OnCloseHandler: TypeAlias = Callable[[OnClosedErrorInfo], Awaitable[None] | None]
 
