@@ -16,7 +16,12 @@ from rstream_core.flow import CreditAfterProcessing, CreditOnChunkArrival, Credi
 from rstream_core.plugin_api import MessageCodec
 from rstream_core.plugins import get_registry
 from rstream_core.protocol.constants import OffsetType
-from rstream_core.subscription import DecodeErrorHandler, Subscription, Tracking
+from rstream_core.subscription import (
+    DecodeErrorHandler,
+    Subscription,
+    SubscriptionSettings,
+    Tracking,
+)
 from rstream_core.types import (
     ConsumerOffsetSpecification,
     EventContext,
@@ -104,12 +109,9 @@ class Consumer(ClientBase):
         name = subscriber_name or props.get("name")
         if props.get("single-active-consumer") == "true" and not name:
             raise ValueError("a single active consumer needs a name (subscriber_name)")
-        subscription = Subscription(
-            self,
-            self._pool,
-            self._next_subscriber_id,
-            stream,
-            callback,
+        settings = SubscriptionSettings(
+            stream=stream,
+            callback=callback,
             decoder=_decoder(decoder),
             offset=offset_specification or ConsumerOffsetSpecification(OffsetType.FIRST),
             explicit_offset=offset_specification is not None,
@@ -121,8 +123,11 @@ class Consumer(ClientBase):
             tracking=_tracking(offset_tracking, name, offset_specification is not None),
             recovery=self._recovery,
             verify_crc=self._verify_crc,
-            on_unavailable=self._on_subscription_unavailable,
             on_decode_error=on_decode_error,
+        )
+        subscription = Subscription(
+            self, self._pool, self._next_subscriber_id, settings,
+            self._on_subscription_unavailable,
         )
         self._next_subscriber_id += 1
         if self._closed.is_set():

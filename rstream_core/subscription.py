@@ -16,6 +16,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rstream_core import callbacks
@@ -73,54 +74,61 @@ class Tracking:
         self.every_seconds = every_seconds
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubscriptionSettings:
+    """What `Consumer.subscribe` decided for one subscription."""
+
+    stream: str
+    callback: Callable[[Any, MessageContext], Any]
+    decoder: Callable[[bytes], Any] | None
+    offset: ConsumerOffsetSpecification
+    explicit_offset: bool  # the caller gave `offset` (else FIRST by default)
+    credit: CreditStrategy
+    properties: dict[str, str]
+    name: str | None
+    update_listener: Callable[[bool, EventContext], Any] | None
+    predicate: Callable[[Any], bool] | None
+    tracking: Tracking | None
+    recovery: bool
+    verify_crc: bool
+    on_decode_error: DecodeErrorHandler | None = None
+
+
 class Subscription:
     def __init__(
         self,
         consumer: Consumer,
         pool: ConnectionPool,
         subscriber_id: int,
-        stream: str,
-        callback: Callable[[Any, MessageContext], Any],
-        *,
-        decoder: Callable[[bytes], Any] | None,
-        offset: ConsumerOffsetSpecification,
-        explicit_offset: bool,
-        credit: CreditStrategy,
-        properties: dict[str, str],
-        name: str | None,
-        update_listener: Callable[[bool, EventContext], Any] | None,
-        predicate: Callable[[Any], bool] | None,
-        tracking: Tracking | None,
-        recovery: bool,
-        verify_crc: bool,
+        settings: SubscriptionSettings,
         on_unavailable: Callable[[Subscription, str], None],
-        on_decode_error: DecodeErrorHandler | None = None,
     ) -> None:
+        stream, offset, credit = settings.stream, settings.offset, settings.credit
         self.consumer = consumer
         self.subscriber_id = subscriber_id
         self.stream = stream
-        self.name = name
+        self.name = settings.name
         # What MessageContext/EventContext call the subscriber name: the name, or a
         # reference unique to this subscription (as rstream 1.x gave every subscriber one).
-        self.reference = name or f"{stream}_subscriber_{subscriber_id}"
+        self.reference = settings.name or f"{stream}_subscriber_{subscriber_id}"
         self._pool = pool
-        self._callback = callback
-        self._decoder = decoder
+        self._callback = settings.callback
+        self._decoder = settings.decoder
         self._offset = offset
-        self._explicit_offset = explicit_offset
+        self._explicit_offset = settings.explicit_offset
         self._credit = credit
         # The default strategy also hears how many records each chunk held (see flow.py).
         self._adaptive_credit = credit if isinstance(credit, CreditAfterProcessing) else None
-        self._properties = properties
-        self._update_listener = update_listener
-        self._predicate = predicate
-        self._tracking = tracking
-        self._recovery = recovery
-        self._verify_crc = verify_crc
+        self._properties = settings.properties
+        self._update_listener = settings.update_listener
+        self._predicate = settings.predicate
+        self._tracking = settings.tracking
+        self._recovery = settings.recovery
+        self._verify_crc = settings.verify_crc
         self._on_unavailable = on_unavailable
-        self._on_decode_error = on_decode_error
+        self._on_decode_error = settings.on_decode_error
         self._faults = FaultLog(log, f"subscription to {stream}")
-        self._sac = properties.get("single-active-consumer") == "true"
+        self._sac = settings.properties.get("single-active-consumer") == "true"
         self._active = not self._sac
         self._client: PooledClient | None = None
         self._wire_id = -1
