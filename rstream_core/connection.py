@@ -71,6 +71,27 @@ CLIENT_PROPERTIES = {
 CLIENT_COMMANDS = (CommandVersion(key=Key.DELIVER, min_version=1, max_version=2),)
 
 
+class ConnectionState(enum.Enum):
+    """Where a connection is; `Connection._enter` allows only the transitions below."""
+
+    CONNECTING = "connecting"  # no socket yet
+    HANDSHAKING = "handshaking"  # socket open: peer properties, SASL, tune, open
+    OPEN = "open"
+    CLOSING = "closing"  # closed or aborted by either side; the socket is going away
+    CLOSED = "closed"  # the socket is gone
+
+
+_TRANSITIONS = {
+    ConnectionState.CONNECTING: {ConnectionState.HANDSHAKING, ConnectionState.CLOSING},
+    ConnectionState.HANDSHAKING: {ConnectionState.OPEN, ConnectionState.CLOSING},
+    ConnectionState.OPEN: {ConnectionState.CLOSING},
+    ConnectionState.CLOSING: {ConnectionState.CLOSED},
+    ConnectionState.CLOSED: set(),
+}
+# The states in which frames may be written.
+_USABLE = {ConnectionState.HANDSHAKING, ConnectionState.OPEN}
+
+
 class CloseReason(enum.Enum):
     OPEN = "open"
     CLIENT = "closed by the client"
@@ -157,8 +178,9 @@ class Connection:
         self._tune: asyncio.Future[Tune] | None = None
         self._writable = asyncio.Event()
         self._writable.set()
-        self._closed = asyncio.Event()
-        self._closing = False
+        self._closed = asyncio.Event()  # set on entering CLOSED
+        self.state = ConnectionState.CONNECTING
+        self._usable = False  # state in _USABLE, kept as a flag for the write path
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._last_read = self._last_write = time.monotonic()
 
@@ -178,6 +200,8 @@ class Connection:
         except BaseException:
             connection._abort(CloseReason.LOST, None)
             raise
+        connection._check_open()  # the server may have closed it right after the handshake
+        connection._enter(ConnectionState.OPEN)
         connection._heartbeat_task = asyncio.create_task(connection._heartbeat_loop())
         return connection
 
@@ -199,7 +223,11 @@ class Connection:
             raise ConnectionClosedError(
                 f"cannot connect to {p.host}:{p.port}: {exc}", code=None
             ) from exc
+        if self.state is not ConnectionState.CONNECTING:  # lost before we got here
+            transport.abort()
+            self._check_open()
         self._transport = transport
+        self._enter(ConnectionState.HANDSHAKING)
         transport.set_write_buffer_limits(high=4 * 1024 * 1024)
 
     async def _handshake(self) -> None:
@@ -282,7 +310,15 @@ class Connection:
 
     @property
     def is_open(self) -> bool:
-        return self._transport is not None and not self._closing
+        return self._usable
+
+    def _enter(self, state: ConnectionState) -> None:
+        if state not in _TRANSITIONS[self.state]:
+            raise RuntimeError(f"connection cannot go from {self.state.value} to {state.value}")
+        self.state = state
+        self._usable = state in _USABLE
+        if state is ConnectionState.CLOSED:
+            self._closed.set()
 
     # ------------------------------------------------------------- requests
 
@@ -340,7 +376,7 @@ class Connection:
             self._check_open()
 
     def _check_open(self) -> None:
-        if self._transport is None or self._closing:
+        if not self._usable:
             raise self.close_error or ConnectionClosedError("the connection is closed", code=None)
 
     # ------------------------------------------------------------- listeners
@@ -364,7 +400,7 @@ class Connection:
         try:
             self._reader.feed(data)
             for body in self._reader:
-                if self._closing:
+                if not self._usable:
                     return  # after a server Close or an abort, the rest is moot
                 self._dispatch(decode_frame(body))
         except ProtocolError as exc:
@@ -398,13 +434,14 @@ class Connection:
         self._abort(CloseReason.SERVER, error, graceful=True)
 
     def _connection_lost(self, exc: Exception | None) -> None:
-        if not self._closing:
+        if self.state is not ConnectionState.CLOSING:
             detail = f": {exc}" if exc else ""
             self._abort(
                 CloseReason.LOST,
                 ConnectionClosedError(f"connection to the broker lost{detail}", code=None),
             )
-        self._closed.set()
+        if self.state is ConnectionState.CLOSING:
+            self._enter(ConnectionState.CLOSED)
 
     # ------------------------------------------------------------- heartbeats
 
@@ -430,7 +467,7 @@ class Connection:
 
     async def close(self, reason: str = "OK", timeout: float = 5.0) -> None:
         """Close gracefully; idempotent. Always releases the socket, even on timeout."""
-        if self._closing:
+        if self.state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), timeout)
             return
@@ -451,9 +488,9 @@ class Connection:
     def _abort(
         self, reason: CloseReason, error: RStreamError | None, graceful: bool = False
     ) -> None:
-        if self._closing:
+        if self.state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
             return
-        self._closing = True
+        self._enter(ConnectionState.CLOSING)
         self.close_reason = reason
         self.close_error = error or ConnectionClosedError(reason.value, code=None)
         for future in self._pending.values():
@@ -466,7 +503,7 @@ class Connection:
         if self._heartbeat_task is not None:
             self._heartbeat_task.cancel()
         if self._transport is None:
-            self._closed.set()
+            self._enter(ConnectionState.CLOSED)
         elif graceful:
             self._transport.close()
         else:

@@ -7,7 +7,7 @@ import ssl
 
 import pytest
 
-from rstream_core.connection import CloseReason, Connection
+from rstream_core.connection import CloseReason, Connection, ConnectionState
 from rstream_core.errors import (
     AuthenticationError,
     AuthenticationFailure,
@@ -23,6 +23,7 @@ from .conftest import CERTS, TLS_PORT, params
 async def test_plain_handshake_negotiates_and_learns_the_server() -> None:
     connection = await Connection.open(params(frame_max=65536, heartbeat=30))
     try:
+        assert connection.state is ConnectionState.OPEN
         assert connection.server_properties["product"] == "RabbitMQ"
         assert connection.server_version >= (3, 13)
         assert connection.frame_max == 65536
@@ -34,6 +35,7 @@ async def test_plain_handshake_negotiates_and_learns_the_server() -> None:
     finally:
         await connection.close()
     assert connection.close_reason is CloseReason.CLIENT
+    assert connection.state is ConnectionState.CLOSED
     await connection.close()  # idempotent
 
 

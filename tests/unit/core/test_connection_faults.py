@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from rstream_core.connection import CloseReason, Connection, ConnectionParams
+from rstream_core.connection import CloseReason, Connection, ConnectionParams, ConnectionState
 from rstream_core.errors import ClientTimeoutError, ConnectionClosedError, ProtocolError
 from rstream_core.protocol.codec import encode_frame
 from rstream_core.protocol.frames import PeerPropertiesResponse
@@ -100,3 +100,38 @@ async def test_nothing_listening() -> None:
 
 def test_close_reasons_are_named() -> None:
     assert CloseReason.PROTOCOL.value == "protocol error"
+
+
+def test_state_transitions_are_guarded() -> None:
+    connection = Connection(params(1))
+    assert connection.state is ConnectionState.CONNECTING and not connection.is_open
+    with pytest.raises(RuntimeError, match="from connecting to open"):
+        connection._enter(ConnectionState.OPEN)
+    connection._abort(CloseReason.CLIENT, None)  # no socket yet: closed at once
+    assert connection.state is ConnectionState.CLOSED
+    with pytest.raises(RuntimeError):
+        connection._enter(ConnectionState.CLOSING)
+
+
+async def test_a_failed_handshake_ends_closed(serve) -> None:  # type: ignore[no-untyped-def]
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1000)
+        writer.close()
+
+    port = await serve(handler)
+    opened: list[Connection] = []
+    original = Connection._connect
+
+    async def connect(self: Connection) -> None:
+        opened.append(self)
+        await original(self)
+
+    Connection._connect = connect  # type: ignore[method-assign]
+    try:
+        with pytest.raises(ConnectionClosedError):
+            await Connection.open(params(port))
+    finally:
+        Connection._connect = original  # type: ignore[method-assign]
+    (connection,) = opened
+    await asyncio.wait_for(connection._closed.wait(), 2)
+    assert connection.state is ConnectionState.CLOSED and not connection.is_open
