@@ -48,8 +48,8 @@ from rstream_core.protocol.publish import (
     encode_publish,
     encode_publish_v2,
     encode_sub_entry_publish,
-    sub_entry_payload,
 )
+from rstream_core.protocol.sub_entry import sub_entry_payload
 from rstream_core.retry import retry
 from rstream_core.types import (
     CONFIRM_TIMEOUT_CODE,

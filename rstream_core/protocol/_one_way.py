@@ -24,12 +24,8 @@ from rstream_core.protocol.frames import (
     SubEntryBatch,
     Tune,
 )
-from rstream_core.protocol.publish import (
-    ENTRY_HEADER,
-    encode_publish_v2,
-    encode_sub_entry,
-    publish_header,
-)
+from rstream_core.protocol.publish import ENTRY_HEADER, encode_publish_v2, publish_header
+from rstream_core.protocol.sub_entry import SUB_ENTRY_FLAG, compression_of, encode_sub_entry
 from rstream_core.protocol.wire import (
     I32,
     U8,
@@ -42,7 +38,6 @@ from rstream_core.protocol.wire import (
 
 _TUNE = struct.Struct(">HHII")
 _PUBLISH_ERROR_ITEM = struct.Struct(">QH")
-_SUB_ENTRY_BIT = 0x80
 
 
 @encodes(Tune)
@@ -105,14 +100,14 @@ def _encode_publish(frame: Publish) -> bytes:
 def _read_entry(reader: WireReader) -> PublishEntry | SubEntryBatch:
     publishing_id = reader.u64()
     entry_type = reader.peek_u8()
-    if not entry_type & _SUB_ENTRY_BIT:
+    if not entry_type & SUB_ENTRY_FLAG:
         return PublishEntry(publishing_id=publishing_id, data=reader.raw(reader.u32()))
     reader.u8()
     if entry_type & 0x0F:
         raise ProtocolError(f"reserved bits set in sub-entry type 0x{entry_type:02x}")
     return SubEntryBatch(
         publishing_id=publishing_id,
-        compression=(entry_type >> 4) & 0x07,
+        compression=compression_of(entry_type),
         record_count=reader.u16(),
         uncompressed_size=reader.u32(),
         data=reader.raw(reader.u32()),

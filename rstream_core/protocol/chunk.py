@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rstream_core.errors import ProtocolError, RStreamError
 from rstream_core.protocol.constants import ChunkType, CompressionId
-from rstream_core.protocol.publish import sub_entry_payload, sub_entry_type
+from rstream_core.protocol.sub_entry import SUB_ENTRY_FIELDS, compression_of, split_records
 from rstream_core.speedups import EXTENSION
 
 CHUNK_HEADER_SIZE = 48
@@ -25,8 +25,6 @@ CHUNK_MAGIC = 5
 # magic, type, entries, records, timestamp, epoch, first offset, crc, data, trailer, bloom
 _HEADER = struct.Struct(">BBHIqQQIIIB3x")
 _U32 = struct.Struct(">I")
-# type, records, uncompressed length, length (after the top-bit byte that marks it)
-_SUB_ENTRY = struct.Struct(">BHII")
 _SUB_ENTRY_BIT = 0x80000000
 
 # decompress(compression id, compressed body, uncompressed size) -> uncompressed body
@@ -154,26 +152,26 @@ def _read_sub_entry(
     chunk: bytes, pos: int, end: int, decompress: Decompress, records: list[bytes]
 ) -> int:
     """Append the records of the sub-entry batch at `pos`; return the offset after it."""
-    start = pos + _SUB_ENTRY.size
+    start = pos + SUB_ENTRY_FIELDS.size
     if start > end:
         raise ProtocolError(f"sub-entry header cut at offset {pos} of the chunk")
-    fields: tuple[int, int, int, int] = _SUB_ENTRY.unpack_from(chunk, pos)
+    fields: tuple[int, int, int, int] = SUB_ENTRY_FIELDS.unpack_from(chunk, pos)
     entry_type, count, uncompressed_size, length = fields
     stop = start + length
     if stop > end:
         raise ProtocolError(f"sub-entry of {length} bytes at offset {start} overruns the chunk")
     if count * 4 > uncompressed_size:
         raise ProtocolError(f"{count} records cannot fit in {uncompressed_size} bytes")
-    compression = (entry_type >> 4) & 0x07
+    compression = compression_of(entry_type)
     if compression == CompressionId.NONE:
         if length != uncompressed_size:
             raise ProtocolError(
                 f"uncompressed sub-entry of {length} bytes announces {uncompressed_size}"
             )
-        _split_records(chunk, start, stop, count, records)
+        split_records(chunk, start, stop, count, records)
     else:
         payload = _decompress(decompress, compression, chunk[start:stop], uncompressed_size)
-        _split_records(payload, 0, len(payload), count, records)
+        split_records(payload, 0, len(payload), count, records)
     return stop
 
 
@@ -189,94 +187,3 @@ def _decompress(decompress: Decompress, compression: int, data: bytes, size: int
     if len(payload) != size:
         raise ProtocolError(f"sub-entry decompressed to {len(payload)} bytes, announced {size}")
     return payload
-
-
-def _split_records(buffer: bytes, pos: int, end: int, count: int, records: list[bytes]) -> None:
-    """Append `count` {size:u32, message} records that must fill buffer[pos:end] exactly."""
-    unpack = _U32.unpack_from
-    append = records.append
-    try:
-        for _ in range(count):
-            start = pos + 4
-            pos = start + unpack(buffer, pos)[0]
-            append(buffer[start:pos])
-    except struct.error as exc:
-        raise ProtocolError("a sub-entry record header is cut short") from exc
-    # One check after the loop: any overrun leaves pos beyond end.
-    if pos > end:
-        raise ProtocolError(f"sub-entry records overrun their batch by {pos - end} bytes")
-    if pos < end:
-        raise ProtocolError(f"{end - pos} bytes left over after {count} sub-entry records")
-
-
-# --------------------------------------------------------------------------------------------
-# Building chunks, for tests (ours and other modules')
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SubEntry:
-    """A sub-entry batch inside a chunk; see `make_sub_entry`."""
-
-    compression: int
-    record_count: int
-    uncompressed_size: int
-    data: bytes
-
-
-def make_sub_entry(
-    messages: Sequence[bytes],
-    compression: int = CompressionId.NONE,
-    compress: Callable[[bytes], bytes] | None = None,
-) -> SubEntry:
-    """A batch of `messages`, its payload passed through `compress` when given."""
-    payload = sub_entry_payload(messages)
-    return SubEntry(
-        compression=compression,
-        record_count=len(messages),
-        uncompressed_size=len(payload),
-        data=payload if compress is None else compress(payload),
-    )
-
-
-def _encode_chunk_entry(entry: bytes | SubEntry) -> bytes:
-    if isinstance(entry, SubEntry):
-        head = _SUB_ENTRY.pack(
-            sub_entry_type(entry.compression),
-            entry.record_count,
-            entry.uncompressed_size,
-            len(entry.data),
-        )
-        return head + entry.data
-    return _U32.pack(len(entry)) + entry
-
-
-def build_chunk(
-    entries: Sequence[bytes | SubEntry],
-    chunk_id: int = 0,
-    timestamp: int = 0,
-    epoch: int = 1,
-    chunk_type: int = ChunkType.USER,
-    trailer_length: int = 0,
-    bloom_size: int = 0,
-) -> bytes:
-    """A chunk as the server sends it: header (counts and CRC computed) and data section."""
-    data = b"".join([_encode_chunk_entry(entry) for entry in entries])
-    records = sum(entry.record_count if isinstance(entry, SubEntry) else 1 for entry in entries)
-    header = _HEADER.pack(
-        CHUNK_MAGIC << 4,
-        chunk_type,
-        len(entries),
-        records,
-        timestamp,
-        epoch,
-        chunk_id,
-        zlib.crc32(data),
-        len(data),
-        trailer_length,
-        bloom_size,
-    )
-    return header + data
-
-
-encode_chunk = build_chunk

@@ -14,6 +14,7 @@ import struct
 from collections.abc import Sequence
 
 from rstream_core.protocol.constants import Key
+from rstream_core.protocol.sub_entry import encode_sub_entry
 from rstream_core.speedups import EXTENSION
 
 # key:u16, version:u16, publisherId:u8, count:i32
@@ -33,7 +34,6 @@ MAX_FRAME_BODY = 0x7FFFFFFF
 
 FRAME_HEADER = struct.Struct(">IHHBi")  # size prefix + Publish header
 ENTRY_HEADER = struct.Struct(">QI")  # publishingId, size
-SUB_ENTRY_HEADER = struct.Struct(">QBHII")  # publishingId, type, records, uncompressed, length
 _PUBLISHING_ID = struct.Struct(">Q")
 _SIZE = struct.Struct(">I")
 _NO_FILTER = b"\xff\xff"  # i16 -1: no filter value
@@ -132,30 +132,6 @@ def encode_publish_v2(
     return b"".join(parts)
 
 
-def sub_entry_type(compression: int) -> int:
-    """The first byte of a sub-entry batch: top bit set, then 3 bits of compression id."""
-    if not 0 <= compression <= 7:
-        raise ValueError(f"compression must be in 0..7, got {compression}")
-    return 0x80 | compression << 4
-
-
-def encode_sub_entry(
-    publishing_id: int,
-    compression: int,
-    record_count: int,
-    uncompressed_size: int,
-    data: bytes,
-) -> bytes:
-    """One sub-entry batch as it appears in a Publish frame or in a chunk (with its id)."""
-    try:
-        head = SUB_ENTRY_HEADER.pack(
-            publishing_id, sub_entry_type(compression), record_count, uncompressed_size, len(data)
-        )
-    except struct.error as exc:
-        raise ValueError(f"invalid sub-entry batch: {exc}") from exc
-    return head + data
-
-
 def encode_sub_entry_publish(
     publisher_id: int,
     publishing_id: int,
@@ -167,14 +143,3 @@ def encode_sub_entry_publish(
     """A Publish v1 frame holding one sub-entry batch (`data` is the compressed payload)."""
     entry = encode_sub_entry(publishing_id, compression, record_count, uncompressed_size, data)
     return publish_header(publisher_id, 1, len(entry)) + entry
-
-
-def sub_entry_payload(messages: Sequence[bytes]) -> bytes:
-    """The uncompressed body of a sub-entry batch: {size:u32, message} for each message."""
-    parts: list[bytes] = [b""] * (2 * len(messages))
-    try:
-        parts[0::2] = map(_SIZE.pack, map(len, messages))
-    except struct.error as exc:
-        raise ValueError(f"a message is too large: {exc}") from exc
-    parts[1::2] = messages
-    return b"".join(parts)

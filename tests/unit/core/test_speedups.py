@@ -613,7 +613,8 @@ def test_c_deliver_lets_non_exceptions_through_and_remembers_the_offset() -> Non
 def test_c_read_simple_entries_gives_the_python_records(
     records: list[bytes], noise: bytes
 ) -> None:
-    from rstream_core.protocol.chunk import CHUNK_HEADER_SIZE, build_chunk, python_read_entries
+    from rstream_core.protocol.chunk import CHUNK_HEADER_SIZE, python_read_entries
+    from tests.unit.protocol.chunks import build_chunk
 
     assert C is not None
     chunk = build_chunk(records)
@@ -629,7 +630,8 @@ def test_c_read_simple_entries_gives_the_python_records(
 
 @needs_c
 def test_c_read_simple_entries_leaves_sub_entries_and_bad_bounds_to_python() -> None:
-    from rstream_core.protocol.chunk import CHUNK_HEADER_SIZE, SubEntry, build_chunk
+    from rstream_core.protocol.chunk import CHUNK_HEADER_SIZE
+    from tests.unit.protocol.chunks import SubEntry, build_chunk
 
     assert C is not None
     batch = SubEntry(compression=0, record_count=1, uncompressed_size=5, data=b"\0\0\0\1x")

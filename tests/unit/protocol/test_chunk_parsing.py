@@ -16,13 +16,11 @@ from rstream_core.errors import MissingDependencyError, ProtocolError
 from rstream_core.protocol.chunk import (
     CHUNK_HEADER_SIZE,
     ChunkHeader,
-    SubEntry,
-    build_chunk,
     iter_records,
-    make_sub_entry,
     parse_chunk_header,
 )
 from rstream_core.protocol.constants import ChunkType, CompressionId
+from tests.unit.protocol.chunks import SubEntry, build_chunk, make_sub_entry
 
 LIVE_HEADER = wire(
     "50 00 0002 00000002 000001a218619f59 0000000000000001 0000000000000000"

@@ -20,8 +20,8 @@ from rstream_core.protocol.publish import (
     encode_publish,
     encode_publish_v2,
     encode_sub_entry_publish,
-    sub_entry_payload,
 )
+from rstream_core.protocol.sub_entry import sub_entry_payload
 
 messages = st.lists(st.binary(max_size=30), max_size=10)
 u64 = st.integers(0, (1 << 64) - 1)
