@@ -11,7 +11,7 @@ from rstream_core.arguments import StreamArguments, SuperStreamCreationOption
 from rstream_core.client import Client, StreamInfo
 from rstream_core.compat import warn_ignored
 from rstream_core.connection import ConnectionParams
-from rstream_core.plugins import get_registry
+from rstream_core.plugins import PluginRegistry, get_registry
 from rstream_core.pool import MAX_IDS, ConnectionPool
 from rstream_core.protocol.constants import DEFAULT_FRAME_MAX, DEFAULT_HEARTBEAT
 from rstream_core.types import OnClosedErrorInfo, OnCloseHandler, SlasMechanism
@@ -33,6 +33,7 @@ class ConnectionSettings(TypedDict, total=False):
     sasl_configuration_mechanism: SlasMechanism | str
     on_close_handler: OnCloseHandler | None
     connect_timeout: float
+    plugins: PluginRegistry | None
     # rstream 1.x names, accepted so that existing code keeps running (see ClientBase)
     max_publishers_by_connection: int
     max_subscribers_by_connection: int
@@ -85,6 +86,7 @@ class ClientBase(AsyncResource):
         sasl_configuration_mechanism: SlasMechanism | str = SlasMechanism.MechanismPlain,
         on_close_handler: OnCloseHandler | None = None,
         connect_timeout: float = 10.0,
+        plugins: PluginRegistry | None = None,
         max_publishers_by_connection: int | None = None,
         max_subscribers_by_connection: int | None = None,
         max_retries: int | None = None,
@@ -113,8 +115,11 @@ class ClientBase(AsyncResource):
             connection_name=connection_name,
             sasl_mechanism=str(mechanism),
             connect_timeout=connect_timeout,
+            plugins=plugins,
         )
-        registry = get_registry()
+        # The plugins this client uses: the installed ones unless it was given its own
+        # registry (e.g. `build_registry(blocked=[...])`), looked up once, here.
+        registry = self._plugins = plugins or get_registry()
         registry.sasl(str(mechanism))  # fail now, not at connect time, on an unknown name
         lb_name = load_balancer or ("load-balancer" if load_balancer_mode else "direct")
         self._pool = ConnectionPool(

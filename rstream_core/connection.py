@@ -27,7 +27,7 @@ from rstream_core.errors import (
     ServerError,
 )
 from rstream_core.plugin_api import Address
-from rstream_core.plugins import get_registry
+from rstream_core.plugins import PluginRegistry, get_registry
 from rstream_core.protocol.codec import decode_frame, encode_frame
 from rstream_core.protocol.constants import (
     DEFAULT_FRAME_MAX,
@@ -114,6 +114,8 @@ class ConnectionParams:
     connection_name: str | None = None
     sasl_mechanism: str = "PLAIN"
     connect_timeout: float = 10.0
+    # Where the SASL mechanism comes from: the client's registry, else the installed plugins.
+    plugins: PluginRegistry | None = dataclasses.field(default=None, repr=False, compare=False)
     # Above the broker's 3 s tarpit on authentication and vhost failures.
     request_timeout: float = 10.0
 
@@ -272,7 +274,7 @@ class Connection:
                 Code.SASL_MECHANISM_NOT_SUPPORTED,
                 f"server offers {', '.join(offered.mechanisms)}, not {name}",
             )
-        mechanism = get_registry().sasl(name)
+        mechanism = (p.plugins or get_registry()).sasl(name)
         data = mechanism.initial_response(p.username, p.password)
         while True:
             self._tune_future()  # the server sends Tune right after a successful SASL step

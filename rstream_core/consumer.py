@@ -14,7 +14,7 @@ from rstream_core.compat import subscription_named
 from rstream_core.errors import ResourceClosedError, RStreamError, UnknownSubscriberError
 from rstream_core.flow import CreditAfterProcessing, CreditOnChunkArrival, CreditStrategy
 from rstream_core.plugin_api import MessageCodec
-from rstream_core.plugins import get_registry
+from rstream_core.plugins import PluginRegistry
 from rstream_core.protocol.constants import OffsetType
 from rstream_core.subscription import (
     DecodeErrorHandler,
@@ -112,7 +112,7 @@ class Consumer(ClientBase):
         settings = SubscriptionSettings(
             stream=stream,
             callback=callback,
-            decoder=_decoder(decoder),
+            decoder=_decoder(decoder, self._plugins),
             offset=offset_specification or ConsumerOffsetSpecification(OffsetType.FIRST),
             explicit_offset=offset_specification is not None,
             credit=_own_credit(credit_strategy) or CreditAfterProcessing(initial_credit),
@@ -124,6 +124,7 @@ class Consumer(ClientBase):
             recovery=self._recovery,
             verify_crc=self._verify_crc,
             on_decode_error=on_decode_error,
+            plugins=self._plugins,
         )
         subscription = Subscription(
             self, self._pool, self._next_subscriber_id, settings,
@@ -235,11 +236,11 @@ class Consumer(ClientBase):
 
 
 def _decoder(
-    decoder: Callable[[bytes], Any] | str | MessageCodec | None,
+    decoder: Callable[[bytes], Any] | str | MessageCodec | None, plugins: PluginRegistry
 ) -> Callable[[bytes], Any] | None:
     """A decoding function from a function, a codec plugin's name, or a codec object."""
     if isinstance(decoder, str):
-        return get_registry().codec(decoder).decode
+        return plugins.codec(decoder).decode
     if isinstance(decoder, MessageCodec):
         return decoder.decode
     return decoder

@@ -60,7 +60,7 @@ class Producer(ClientBase):
         if max_unconfirmed < 1:
             raise ValueError("max_unconfirmed must be at least 1")
         if isinstance(codec, str):
-            codec = get_registry().codec(codec)
+            codec = self._plugins.codec(codec)
         self._encode: Encoder = codec.encode if codec is not None else default_encode
         self._filter_value_extractor = filter_value_extractor
         self._max_unconfirmed = max_unconfirmed
@@ -228,7 +228,7 @@ class Producer(ClientBase):
         read a custom codec's batches, install it with `register_compression_codec`.
         """
         if isinstance(compression_type, str | int):
-            compression = get_registry().compression(_compression_key(compression_type))
+            compression = self._plugins.compression(_compression_key(compression_type))
         else:  # a codec object: the seed's ICompressionCodec or a CompressionCodec
             compression = as_compression_codec(compression_type)
         publisher = await self._publisher(stream, publisher_name)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
 import inspect
 import logging
 import time
@@ -33,7 +35,7 @@ from rstream_core.errors import (
 from rstream_core.fault_log import FaultLog
 from rstream_core.flow import CreditAfterProcessing, CreditStrategy
 from rstream_core.hot_paths import deliver, resume
-from rstream_core.plugins import get_registry
+from rstream_core.plugins import PluginRegistry, get_registry
 from rstream_core.pool import ConnectionPool, PooledClient
 from rstream_core.protocol.chunk import iter_records
 from rstream_core.protocol.constants import Code, Key, OffsetType
@@ -57,9 +59,9 @@ DecodeErrorHandler = Callable[[bytes, MessageContext, Exception], Any]
 _SKIP = object()  # a record not handed to the callback
 
 
-def _decompress(code: int, data: bytes, uncompressed_size: int) -> bytes:
+def _decompress(plugins: PluginRegistry, code: int, data: bytes, uncompressed_size: int) -> bytes:
     try:
-        codec = get_registry().compression_by_code(code)
+        codec = plugins.compression_by_code(code)
     except UnknownPluginError as exc:
         raise ProtocolError(f"chunk uses an unknown compression (id {code}): {exc}") from exc
     return codec.decompress(data, uncompressed_size)
@@ -92,6 +94,7 @@ class SubscriptionSettings:
     recovery: bool
     verify_crc: bool
     on_decode_error: DecodeErrorHandler | None = None
+    plugins: PluginRegistry = dataclasses.field(default_factory=get_registry)
 
 
 class Subscription:
@@ -127,6 +130,8 @@ class Subscription:
         self._verify_crc = settings.verify_crc
         self._on_unavailable = on_unavailable
         self._on_decode_error = settings.on_decode_error
+        # Compressed sub-entries are decompressed by the consumer's plugins.
+        self._decompress = functools.partial(_decompress, settings.plugins)
         self._faults = FaultLog(log, f"subscription to {stream}")
         self._sac = settings.properties.get("single-active-consumer") == "true"
         self._active = not self._sac
@@ -273,7 +278,7 @@ class Subscription:
 
     async def _deliver(self, frame: Deliver) -> int:
         """Hand the chunk's messages over; returns how many records it held."""
-        header, records = iter_records(frame.chunk, _decompress, self._verify_crc)
+        header, records = iter_records(frame.chunk, self._decompress, self._verify_crc)
         if header.chunk_id + len(records) - 1 > self.last_offset:
             await self._hand_over(records, header.chunk_id, header.timestamp)
         self._since_store += len(records)
