@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import inspect
 import logging
 import time
@@ -69,6 +70,33 @@ Encoder = Callable[[Any], bytes]
 # 64 KiB 945k, 128 KiB 940k; one-message send the same at 32 and 64 KiB.
 BATCH_BYTES = 64 * 1024
 
+
+
+class PublisherState(enum.Enum):
+    """Where a publisher is in its life; `Publisher._enter` allows only these transitions.
+    Whether it is blocked (window full, socket backed up) is the separate `accepting`."""
+
+    ATTACHING = "attaching"  # start(): declaring itself on a connection to the leader
+    READY = "ready"
+    RECOVERING = "recovering"  # re-attaching after a drop; sends wait
+    FAILED = "failed"  # cannot publish: stream deleted, recovery off, refused (`_failure`)
+    CLOSED = "closed"
+
+
+_TRANSITIONS = {
+    PublisherState.ATTACHING: {
+        PublisherState.READY, PublisherState.RECOVERING, PublisherState.FAILED,
+        PublisherState.CLOSED,
+    },
+    PublisherState.READY: {PublisherState.RECOVERING, PublisherState.FAILED, PublisherState.CLOSED},
+    PublisherState.RECOVERING: {
+        PublisherState.READY, PublisherState.FAILED, PublisherState.CLOSED,
+    },
+    PublisherState.FAILED: {PublisherState.RECOVERING, PublisherState.CLOSED},
+    PublisherState.CLOSED: set(),
+}
+# States in which waiting senders go on (to publish, or to see why they cannot).
+_AWAKE = {PublisherState.READY, PublisherState.FAILED, PublisherState.CLOSED}
 
 
 class _Repeat(NamedTuple):
@@ -133,13 +161,13 @@ class Publisher:
         self._publisher_id = -1
         self._next_id = 1
         self._frame_max = 0
-        self._ready = asyncio.Event()
+        self.state = PublisherState.ATTACHING
+        self._ready = asyncio.Event()  # set in the _AWAKE states: what senders wait on
         self._has_space = asyncio.Event()
         self._has_space.set()
         self._drained = asyncio.Event()
         self._drained.set()
-        self._failure: RStreamError | None = None
-        self._closed = False
+        self._failure: RStreamError | None = None  # why it is FAILED
         # True when `append` may be called without waiting: ready, open, under the
         # unconfirmed limit, socket not backed up. Kept up to date at each transition so
         # the hot path reads one attribute.
@@ -177,10 +205,20 @@ class Publisher:
 
     # ------------------------------------------------------------ lifecycle
 
+    def _enter(self, state: PublisherState) -> None:
+        if state not in _TRANSITIONS[self.state]:
+            raise RuntimeError(f"publisher cannot go from {self.state.value} to {state.value}")
+        self.state = state
+        if state in _AWAKE:
+            self._ready.set()
+        else:
+            self._ready.clear()
+        self._update_accepting()
+
     async def start(self) -> None:
         await self._attach()
-        self._ready.set()
-        self._update_accepting()
+        if self.state is PublisherState.ATTACHING:  # else a drop meanwhile started recovery
+            self._enter(PublisherState.READY)
         if self._confirm_timeout:
             self._spawn(self._expire_loop())
 
@@ -212,14 +250,15 @@ class Publisher:
 
     async def close(self, timeout: float = 10.0) -> None:
         """Write what is pending, wait (bounded) for confirms, then release the publisher."""
-        if self._closed:
+        if self.closed:
             return
         self._flush()
-        if self._unconfirmed and self._failure is None:
+        if self._unconfirmed and self.state is not PublisherState.FAILED:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._drained.wait(), timeout)
-        self._closed = True
-        self.accepting = False
+        if self._state_now() is PublisherState.CLOSED:  # closed meanwhile by another caller
+            return
+        self._enter(PublisherState.CLOSED)
         for task in self._tasks:
             task.cancel()
         self._fail_unconfirmed(PRODUCER_CLOSED_CODE)
@@ -230,12 +269,19 @@ class Publisher:
             with contextlib.suppress(RStreamError):
                 await client.delete_publisher(self._publisher_id)
             await self._pool.release_publisher(client, self._publisher_id)
-        self._ready.set()  # wake anyone waiting so they see the closed state
+
+    def _state_now(self) -> PublisherState:
+        """The state, read again after an await (a plain read would be narrowed by mypy)."""
+        return self.state
+
+    @property
+    def closed(self) -> bool:
+        return self.state is PublisherState.CLOSED
 
     @property
     def failed(self) -> bool:
         """True once the publisher can no longer publish (stream deleted, recovery off...)."""
-        return self._failure is not None and not self._closed
+        return self.state is PublisherState.FAILED
 
     @property
     def unconfirmed_count(self) -> int:
@@ -249,9 +295,7 @@ class Publisher:
     def _update_accepting(self) -> None:
         client = self._client
         self.accepting = (
-            self._ready.is_set()
-            and not self._closed
-            and self._failure is None
+            self.state is PublisherState.READY
             and len(self._unconfirmed) + self._extra_in_flight < self._max_unconfirmed
             and client is not None
             and client.connection.writable
@@ -280,9 +324,10 @@ class Publisher:
                 return
 
     def _check_usable(self) -> None:
-        if self._failure is not None:
+        if self.state is PublisherState.FAILED:
+            assert self._failure is not None
             raise self._failure
-        if self._closed:
+        if self.state is PublisherState.CLOSED:
             raise ResourceClosedError(f"the publisher on {self.stream} is closed")
 
     def append(
@@ -453,7 +498,7 @@ class Publisher:
         self._flush_scheduled = False
         if self._unconfirmed:
             self._drained.clear()
-        if not self._ids or not self._ready.is_set() or self._client is None:
+        if not self._ids or self.state is not PublisherState.READY or self._client is None:
             return
         ids, messages, filters = self._ids, self._messages, self._filters
         self._ids, self._messages, self._filters = [], [], []
@@ -709,9 +754,9 @@ class Publisher:
         """Report messages unconfirmed for longer than the confirm timeout."""
         timeout = self._confirm_timeout
         assert timeout is not None
-        while not self._closed:
+        while self.state is not PublisherState.CLOSED:
             await asyncio.sleep(min(timeout / 4, 1.0))
-            if not self._ready.is_set():
+            if self.state is not PublisherState.READY:
                 continue  # recovery will re-send them; do not count the outage
             deadline = time.monotonic() - timeout
             while self._flushes and self._flushes[0][0] < deadline:
@@ -730,10 +775,8 @@ class Publisher:
     # ------------------------------------------------------------ recovery
 
     def on_stream_unavailable(self, reason: str) -> None:
-        if self._closed:
+        if self.state is PublisherState.CLOSED:
             return
-        self.accepting = False
-        self._ready.clear()
         self._client = None
         self._on_unavailable(self, reason)
         if self._recovery:
@@ -741,25 +784,28 @@ class Publisher:
         else:
             # The next send starts a new publisher; what was in flight is reported lost.
             self._failure = ConnectionClosedError(f"{reason} (recovery is off)")
+            self._enter(PublisherState.FAILED)
             self._fail_unconfirmed(PRODUCER_NOT_AVAILABLE_CODE)
-            self._ready.set()  # wake waiting senders so they see the failure
 
     def reconnect(self) -> None:
-        """Re-attach in the background and re-send what was not confirmed."""
-        client = self._client
-        if client is not None and client.connection.is_open and self._failure is None:
+        """Re-attach in the background and re-send what was not confirmed: after a drop (by
+        recovery, or by hand with recovery off); a no-op while attached or recovering."""
+        state, client = self.state, self._client
+        if state is PublisherState.READY and client is not None and client.connection.is_open:
             return  # attached: nothing to reconnect
-        if not self._closed and not any(t.get_name() == "recover" for t in self._tasks):
-            self.accepting = False
-            if isinstance(self._failure, ConnectionClosedError):
-                self._failure = None  # a manual reconnect after a drop with recovery off
-            self._ready.clear()
-            self._spawn(self._recover(), name="recover")
+        if state in (PublisherState.RECOVERING, PublisherState.CLOSED):
+            return
+        if state is PublisherState.FAILED:
+            if not isinstance(self._failure, ConnectionClosedError):
+                return  # deleted or refused: a new publisher is what can succeed
+            self._failure = None  # a manual reconnect after a drop with recovery off
+        self._enter(PublisherState.RECOVERING)
+        self._spawn(self._recover(), name="recover")
 
     async def _recover(self) -> None:
         try:
             sequence = await retry(self._attach, what=f"publisher on {self.stream}: reconnect",
-                                   logger=log, stopped=lambda: self._closed)
+                                   logger=log, stopped=lambda: self.state is PublisherState.CLOSED)
         except StreamDoesNotExist as exc:
             log.info("stream %s was deleted; publishing to it ends", self.stream)
             self._give_up(exc, Code.STREAM_DOES_NOT_EXIST)
@@ -773,9 +819,8 @@ class Publisher:
     def _give_up(self, error: Exception, code: int) -> None:
         """Recovery cannot succeed: fail what is unconfirmed and every later send."""
         self._failure = error if isinstance(error, RStreamError) else RStreamError(str(error))
-        self.accepting = False
+        self._enter(PublisherState.FAILED)
         self._fail_unconfirmed(code)
-        self._ready.set()
 
     def _resend(self, sequence: int) -> None:
         """Write every unconfirmed message again, in the original order (the messages that
@@ -791,7 +836,7 @@ class Publisher:
         self._filters = [value for _, _, value in unsent] if self._filtering else []
         self._pending_sub_entries = any(isinstance(m, _SubEntry) for m in self._messages)
         self._flushes.clear()
-        self._ready.set()
+        self._enter(PublisherState.READY)
         self._flush()
         self._after_settle()
         self._update_accepting()

@@ -4,7 +4,7 @@ own logic (ids, confirms, callbacks, the window) without a broker."""
 from __future__ import annotations
 
 from rstream_core.protocol.frames import PublishConfirm, PublishError
-from rstream_core.publisher import Publisher, default_encode
+from rstream_core.publisher import Publisher, PublisherState, default_encode
 
 FRAME_MAX = 1024 * 1024
 
@@ -59,8 +59,7 @@ def attached_publisher(
     publisher._batch_bytes = 64 * 1024
     if reference:
         publisher._next_id = max(publisher._next_id, stored_sequence + 1)
-    publisher._ready.set()
-    publisher._update_accepting()
+    publisher._enter(PublisherState.READY)
     return publisher
 
 

@@ -222,3 +222,31 @@ async def test_close_waits_for_async_callbacks_already_called() -> None:
     await publisher.close(timeout=1)
     assert finished == [PRODUCER_CLOSED_CODE]
     assert publisher._callback_runner is None
+
+
+# ------------------------------------------------------------ states
+
+
+async def test_publisher_states_and_their_guards() -> None:
+    from rstream_core.errors import ConnectionClosedError
+    from rstream_core.publisher import PublisherState
+
+    publisher = attached_publisher(None)
+    assert publisher.state is PublisherState.READY and publisher.accepting
+    statuses, on_confirm = recorder()
+    publisher.append(AMQPMessage(body=b"m"), on_confirm)
+    publisher.on_stream_unavailable("dropped")  # recovery is off in attached_publisher
+    assert publisher.state is PublisherState.FAILED and publisher.failed
+    assert not publisher.accepting and statuses[0].response_code == 10002
+    with pytest.raises(ConnectionClosedError):
+        await publisher.wait_ready()
+    with pytest.raises(RuntimeError, match="from failed to ready"):
+        publisher._enter(PublisherState.READY)
+    publisher._recover = lambda: asyncio.sleep(0)  # type: ignore[method-assign]
+    publisher.reconnect()  # by hand, after a drop with recovery off
+    assert publisher.state is PublisherState.RECOVERING and not publisher.failed
+    publisher.reconnect()  # already recovering: nothing more
+    assert sum(t.get_name() == "recover" for t in publisher._tasks) == 1
+    await close(publisher)
+    assert publisher.state is PublisherState.CLOSED and publisher.closed
+    await publisher.close()  # idempotent
