@@ -1,4 +1,4 @@
-"""Typed stream and super stream creation arguments (protocol.md 2.1, Create)."""
+"""Typed stream and super stream creation arguments (docs/protocol.md 2.1, Create)."""
 
 from __future__ import annotations
 

@@ -205,7 +205,7 @@ class Client:
         self.connection.send(Credit(subscription_id=subscription_id, credit=credit))
 
     def store_offset(self, stream: str, reference: str, offset: int) -> None:
-        """Fire and forget: the server reports no error (protocol.md gotcha 22)."""
+        """Fire and forget: the server reports no error (docs/protocol.md gotcha 22)."""
         self.connection.send(StoreOffset(reference=reference, stream=stream, offset=offset))
 
     async def query_offset(self, stream: str, reference: str) -> int:

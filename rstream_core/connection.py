@@ -247,7 +247,7 @@ class Connection:
         self.send(Tune(frame_max=self.frame_max, heartbeat=self.heartbeat, response=True))
         opened = await self.request(Open(correlation_id=0, virtual_host=p.vhost), OpenResponse)
         self.connection_properties = dict(opened.properties)
-        # Deliver frames carry whole chunks and ignore frame_max (protocol.md 1.4).
+        # Deliver frames carry whole chunks and ignore frame_max (docs/protocol.md 1.4).
         self._reader.max_frame_size = None
         if self.server_version >= (3, 11):
             versions = await self.request(
@@ -267,7 +267,7 @@ class Connection:
         p = self.params
         offered = await self.request(SaslHandshake(correlation_id=0), SaslHandshakeResponse)
         # Use the configured mechanism, never the first one offered: on 4.x that is
-        # ANONYMOUS, which would silently log in as guest (protocol.md section 8).
+        # ANONYMOUS, which would silently log in as guest (docs/protocol.md section 8).
         name = p.sasl_mechanism.upper()
         if name not in offered.mechanisms:
             raise ServerError.for_code(
@@ -426,7 +426,7 @@ class Connection:
                 future.set_result(frame)
 
     def _server_close(self, frame: Close) -> None:
-        # Answer, then the server closes the socket (protocol.md 1.6).
+        # Answer, then the server closes the socket (docs/protocol.md 1.6).
         with contextlib.suppress(RStreamError):
             self.send(Response(key=Key.CLOSE, correlation_id=frame.correlation_id, code=Code.OK))
         error = ConnectionClosedError(

@@ -1,6 +1,6 @@
 """Consumer flow control: when to give the broker credit for another chunk.
 
-Credit counts chunks (protocol.md 7.4). A strategy says how many credits to start with and how
+Credit counts chunks (docs/protocol.md 7.4). A strategy says how many credits to start with and how
 many to grant when a chunk arrives and when its messages have been handed to the application.
 Either way the number of chunks held by the client stays bounded, so a slow callback stops
 the broker instead of filling memory.

@@ -30,7 +30,7 @@ def rstream_register_codecs(registry: Registry) -> None:
 def rstream_register_compressions(registry: Registry) -> None:
     """Add sub-entry compressions with `registry.add_compression(name, code, factory, extra)`.
 
-    :param registry: where to add them. `code` is the 3-bit wire id (protocol.md 4.4: 0 none,
+    :param registry: where to add them. `code` is the 3-bit wire id (docs/protocol.md 4.4: 0 none,
         1 gzip, 2 snappy, 3 lz4, 4 zstd); `factory()` returns a `CompressionCodec` whose output
         other clients can read; `extra` names the `rstream[...]` extra its library comes from.
     """

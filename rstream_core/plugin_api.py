@@ -55,7 +55,7 @@ class MessageCodec(Protocol):
 
 @runtime_checkable
 class CompressionCodec(Protocol):
-    """Compresses a sub-entry batch; `code` is its wire id (0..7, protocol.md 4.4).
+    """Compresses a sub-entry batch; `code` is its wire id (0..7, docs/protocol.md 4.4).
 
     `decompress` must never return more than `uncompressed_size` bytes, and raises
     `ProtocolError` when the data is corrupt or does not decompress to exactly that size.

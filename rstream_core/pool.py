@@ -1,6 +1,6 @@
 """Connections shared between the producers or consumers of one client object.
 
-A producer wants the stream's leader and a consumer prefers a replica (protocol.md gotcha 8).
+A producer wants the stream's leader and a consumer prefers a replica (docs/protocol.md gotcha 8).
 Which address to dial for a node, and whether the node reached is the one wanted, is the
 load-balancer plugin's call; the retry loop lives here. A connection carries at most 256
 publishers and 256 subscriptions (ids are u8), or fewer when `max_per_connection` says so.
@@ -87,7 +87,7 @@ class PooledClient(Client):
             user.on_publish_error(frame)
 
     def _on_deliver(self, frame: Deliver) -> None:
-        # Deliver frames may still arrive after Unsubscribe (protocol.md 2.1): drop them.
+        # Deliver frames may still arrive after Unsubscribe (docs/protocol.md 2.1): drop them.
         user = self.subscriptions.get(frame.subscription_id)
         if user is not None:
             user.on_deliver(frame)

@@ -1,4 +1,4 @@
-"""Super streams: one logical stream made of partition streams (protocol.md section 6).
+"""Super streams: one logical stream made of partition streams (docs/protocol.md section 6).
 
 Hash routing is murmur3 x86 32-bit, seed 104729, over the UTF-8 routing key, unsigned, modulo
 the number of partitions in the order the server's Partitions command returns them: what the

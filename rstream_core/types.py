@@ -28,7 +28,7 @@ __all__ = [
 
 
 class CompressionType(enum.IntEnum):
-    """Sub-entry compressions; the values are the wire ids (protocol.md 4.4)."""
+    """Sub-entry compressions; the values are the wire ids (docs/protocol.md 4.4)."""
 
     No = 0
     Gzip = 1

@@ -1,7 +1,7 @@
 """SASL AMQPLAIN: RabbitMQ's own mechanism, offered by every broker's default configuration.
 
 The response is an AMQP 0-9-1 field table holding LOGIN and PASSWORD as long strings, sent
-without the table's outer length (protocol.md section 8: with it, the broker drops the
+without the table's outer length (docs/protocol.md section 8: with it, the broker drops the
 connection).
 """
 

@@ -1,7 +1,7 @@
 """SASL ANONYMOUS (RabbitMQ 4.0+): logs in as the server's configured anonymous user.
 
 The payload is ignored; a null field (-1 length) is what the broker was seen to accept
-(protocol.md 8). Only used when asked for by name: never picked automatically.
+(docs/protocol.md 8). Only used when asked for by name: never picked automatically.
 """
 
 from __future__ import annotations

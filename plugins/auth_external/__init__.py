@@ -1,7 +1,7 @@
 """SASL EXTERNAL: the server takes the identity from the TLS client certificate.
 
 The server offers it only with the rabbitmq_auth_mechanism_ssl plugin on a TLS connection, and
-ignores the payload; Java sends it empty, and so do we (protocol.md 8).
+ignores the payload; Java sends it empty, and so do we (docs/protocol.md 8).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """SASL PLAIN (RFC 4616): `\\0 username \\0 password` in UTF-8, with an empty authzid.
 
-RabbitMQ refuses a non-empty authzid (protocol.md 8 and gotcha 12). The mechanism keeps no
+RabbitMQ refuses a non-empty authzid (docs/protocol.md 8 and gotcha 12). The mechanism keeps no
 state, so the password can appear in no repr; errors never quote it.
 """
 

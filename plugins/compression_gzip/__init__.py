@@ -1,6 +1,6 @@
 """Compression 1, "gzip": one gzip member (RFC 1952), as java.util.zip.GZIPOutputStream writes.
 
-Not raw deflate and not zlib (protocol.md 4.4). Only the standard library is needed.
+Not raw deflate and not zlib (docs/protocol.md 4.4). Only the standard library is needed.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Compression 3, "lz4": the LZ4 *frame* format (magic `04 22 4D 18`), 64 KiB independent blocks,
 no content checksum, the content size in the header: what the Java client's lz4-java codec
-writes (protocol.md 4.4). Not the raw block format. Needs the `rstream[lz4]` extra.
+writes (docs/protocol.md 4.4). Not the raw block format. Needs the `rstream[lz4]` extra.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Compression 2, "snappy": the Snappy *framing* format, as xerial's SnappyFramedOutputStream
 writes it (stream identifier `ff 06 00 00 sNaPpY`, then chunks with masked CRC-32C).
 
-Not the raw block format (protocol.md 4.4). The `rstream[snappy]` extra installs
+Not the raw block format (docs/protocol.md 4.4). The `rstream[snappy]` extra installs
 python-snappy, which since 0.7 is a thin layer over cramjam; cramjam is used directly because it
 can decompress into a buffer of fixed size, which bounds the output.
 """

@@ -1,7 +1,7 @@
 """Compression 4, "zstd": standard Zstandard frames (magic `28 b5 2f fd`).
 
 The Java client writes with a streaming compressor, so its frames carry no content size and a
-plain `ZstdDecompressor().decompress()` would refuse them (protocol.md 4.4): decompression
+plain `ZstdDecompressor().decompress()` would refuse them (docs/protocol.md 4.4): decompression
 reads from a stream reader instead, never more than one byte past the declared size. Needs the
 `rstream[zstd]` extra.
 """

@@ -4,7 +4,7 @@ Behind a load balancer (or NAT, Docker, Kubernetes) the advertised node names ma
 reachable, so the client always dials the balancer (the first entry point) and checks, from
 the Open response, which node it reached. The connection layer closes a connection to the wrong
 node and tries again until it lands on the wanted one, as the Java client does
-(protocol.md gotcha 9).
+(docs/protocol.md gotcha 9).
 """
 
 from __future__ import annotations

@@ -185,7 +185,7 @@ def _encode_sasl_authenticate_response(frame: SaslAuthenticateResponse) -> bytes
 
 
 def _read_challenge(reader: WireReader) -> bytes | None:
-    """The spec says i32 length but the server writes an i16 one: accept both (protocol.md §8).
+    """The spec says i32 length but the server writes an i16 one: accept both (docs/protocol.md §8).
 
     The two cannot be confused: an i16 length N read as an i32 gives at least N << 16.
     """

@@ -1,6 +1,6 @@
 """Chunks, the unit of Deliver frames: header, entries, sub-entry batches, CRC.
 
-Layout (protocol.md section 4): a 48-byte header, then DataLength bytes of entries. Bloom
+Layout (docs/protocol.md section 4): a 48-byte header, then DataLength bytes of entries. Bloom
 filter and trailer bytes are announced in the header but never sent, so only the DataLength
 bytes after the header count. An entry is either simple (`size:u32` with the top bit clear,
 then the message) or a sub-entry batch (`0x80 | compression << 4`, records:u16,

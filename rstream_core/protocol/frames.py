@@ -1,6 +1,6 @@
 """One frozen, slotted, keyword-only dataclass per frame of the stream protocol.
 
-Field names follow protocol.md section 2. Constructors check what is cheap to check (integer
+Field names follow docs/protocol.md section 2. Constructors check what is cheap to check (integer
 ranges, string lengths, offset specs) and raise ValueError, so a frame that exists can be
 encoded. Shapes:
 

@@ -1,7 +1,7 @@
 """Primitive types of the stream protocol: a bounds-checked reader and packing helpers.
 
 Every integer is big-endian. A `string` has an i16 length, `bytes` an i32 length, an array
-or a map an i32 count (protocol.md section 1.1).
+or a map an i32 count (docs/protocol.md section 1.1).
 """
 
 from __future__ import annotations

@@ -205,7 +205,7 @@ async def test_refused_message_reports_the_broker_code(
     refused, fine = sorted(statuses, key=lambda s: s.message_id)
     if server >= (4, 3, 5):
         assert (refused.is_confirmed, refused.response_code) == (False, 17)
-    else:  # older brokers store sub-entries without looking at them (protocol.md 2.1)
+    else:  # older brokers store sub-entries without looking at them (docs/protocol.md 2.1)
         assert refused.is_confirmed
     assert fine.is_confirmed
 

@@ -13,7 +13,7 @@ from rstream_core.arguments import StreamArguments, SuperStreamCreationOption, a
 from rstream_core.flow import CreditAfterProcessing, CreditOnChunkArrival
 from rstream_core.superstream import HASH_SEED, hash_partition
 
-# protocol.md 6.3: unsigned murmur3 x86 32-bit, seed 104729, checked against the Java tests.
+# docs/protocol.md 6.3: unsigned murmur3 x86 32-bit, seed 104729, checked against the Java tests.
 HASHES = {"hello": 1321743225, "brave": 3825276426, "new": 2970740106, "world": 2453398188,
           "hello1": 284792890, "hello2": 3228679428, "hello10": 2675414189}
 JAVA_PARTITIONS = ["invoices-01", "invoices-02", "invoices-03"]

@@ -1,4 +1,4 @@
-"""The SASL mechanism plugins: exact payloads (protocol.md section 8), no leaked secrets."""
+"""The SASL mechanism plugins: exact payloads (docs/protocol.md section 8), no leaked secrets."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_mechanisms_keep_no_credentials(name: str) -> None:
 
 
 def test_amqplain_payload_is_a_field_table_without_its_outer_length() -> None:
-    # protocol.md 8: 05"LOGIN" 'S' u32len "user" 08"PASSWORD" 'S' u32len "pass"
+    # docs/protocol.md 8: 05"LOGIN" 'S' u32len "user" 08"PASSWORD" 'S' u32len "pass"
     assert mechanism("AMQPLAIN").initial_response("guest", "pw") == (
         b"\x05LOGINS\x00\x00\x00\x05guest" b"\x08PASSWORDS\x00\x00\x00\x02pw"
     )

@@ -1,7 +1,7 @@
 """Byte-exact vectors for every command, checked in both directions.
 
-Vectors marked LIVE are the bytes protocol.md recorded from a 4.3.6 broker; the others are
-written by hand from protocol.md section 2.
+Vectors marked LIVE are the bytes docs/protocol.md recorded from a 4.3.6 broker; the others are
+written by hand from docs/protocol.md section 2.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""`wire("0015 0001 00000004 0001\"/\"")`: hex with quoted ASCII, as protocol.md writes frames."""
+"""`wire("0015 0001 00000004 0001\"/\"")`: hex with quoted ASCII, as docs/protocol.md
+writes frames."""
 
 from __future__ import annotations
 
