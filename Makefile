@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit integration broker venv clean
 
-$(STAMP): pyproject.toml setup.py rstream_core/_speedups.c plugins/codec_amqp/_speedups.c \
+$(STAMP): pyproject.toml setup.py rstream_core/_speedups.c rstream_core/protocol/_speedups.c \
+		plugins/codec_amqp/_speedups.c \
 		plugins/codec_amqp/_message.c
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip

@@ -14,6 +14,11 @@ setup(
             optional=True,
         ),
         Extension(
+            "rstream_core.protocol._speedups",
+            sources=["rstream_core/protocol/_speedups.c"],
+            optional=True,
+        ),
+        Extension(
             "rstream_plugins.codec_amqp._speedups",
             sources=["plugins/codec_amqp/_speedups.c"],
             optional=True,

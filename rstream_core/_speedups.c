@@ -1,15 +1,12 @@
-/* Optional C versions of the two per-message loops of publishing.
+/* Optional C versions of the client's per-message loops, publishing and consuming (the
+ * protocol's own are in protocol/_speedups.c).
  *
  * Why: with message building and encoding in C (the amqp codec's _message extension), a
  * producer's remaining per-message cost in Python was the confirm loop (~200 ns of the
  * client's ~770 ns per message, measured without a broker: two dict pops, a named tuple and
- * the loop itself, before the user's callback) and the Publish frame encoding (~80 ns).
+ * the loop itself, before the user's callback); a consumer's was the hand-over loop.
  *
  * Contract (speedups.py picks these or the pure-Python functions, which stay the reference):
- * - encode_publish(publisher_id, publishing_ids, messages) returns exactly the bytes of
- *   protocol.publish.python_encode_publish, or NotImplemented for any argument it does not
- *   handle (wrong types, out-of-range values, mismatched lengths, sizes too large), and then
- *   the Python function encodes or raises.
  * - encode_as_is(messages) returns what hot_paths.python_encode_as_is returns, or
  *   NotImplemented for what it leaves to that function.
  * - settle_confirmed(...) does what hot_paths.python_settle_confirmed does, step for step,
@@ -19,10 +16,6 @@
  *   callbacks returned, as hot_paths.python_run_coroutines does (see there).
  * - deliver(...) hands a chunk's records to a plain message callback as
  *   hot_paths.python_deliver does, with MessageContext objects built here (init_context).
- * - read_simple_entries(chunk, start, end) returns the records protocol.chunk's
- *   python_read_entries returns for a data section of simple entries only, or
- *   NotImplemented (a sub-entry batch, an entry that overruns `end`, bad arguments), and then
- *   Python reads, or rejects, the chunk.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -30,87 +23,16 @@
 #include <stdint.h>
 #include <string.h>
 
-#define PUBLISH_KEY 2
-#define PUBLISH_HEADER_SIZE 9 /* key, version, publisher id, count */
-#define ENTRY_OVERHEAD 12     /* publishing id u64, size u32 */
-#define MAX_FRAME_BODY 0x7FFFFFFF
-
 static PyTypeObject *status_type; /* types.ConfirmationStatus, set by init() */
 static PyObject *bytes_name, *publishing_id_name; /* interned "__bytes__", "publishing_id" */
 static PyObject *last_offset_name, *active_name;  /* interned "last_offset", "_active" */
 
-static void put_u16(unsigned char *p, uint16_t v) {
-    p[0] = (unsigned char)(v >> 8);
-    p[1] = (unsigned char)v;
-}
-
-static void put_u32(unsigned char *p, uint32_t v) {
-    put_u16(p, (uint16_t)(v >> 16));
-    put_u16(p + 2, (uint16_t)v);
-}
-
-static void put_u64(unsigned char *p, uint64_t v) {
-    put_u32(p, (uint32_t)(v >> 32));
-    put_u32(p + 4, (uint32_t)v);
-}
 
 static PyObject *not_handled(void) {
     Py_INCREF(Py_NotImplemented);
     return Py_NotImplemented;
 }
 
-/* encode_publish(publisher_id, publishing_ids: list, messages: list of bytes) */
-static PyObject *encode_publish(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3 || !PyLong_CheckExact(args[0]) || !PyList_CheckExact(args[1]) ||
-        !PyList_CheckExact(args[2])) {
-        return not_handled();
-    }
-    PyObject *ids = args[1], *messages = args[2];
-    Py_ssize_t count = PyList_GET_SIZE(messages);
-    long publisher_id = PyLong_AsLong(args[0]);
-    if (publisher_id == -1 && PyErr_Occurred()) PyErr_Clear();
-    if (publisher_id < 0 || publisher_id > 255 || PyList_GET_SIZE(ids) != count ||
-        count > INT32_MAX) {
-        return not_handled();
-    }
-    Py_ssize_t body = PUBLISH_HEADER_SIZE;
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *message = PyList_GET_ITEM(messages, i);
-        if (!PyBytes_CheckExact(message) || !PyLong_CheckExact(PyList_GET_ITEM(ids, i))) {
-            return not_handled();
-        }
-        /* Checked before adding: no overflow where Py_ssize_t has 32 bits. */
-        if (PyBytes_GET_SIZE(message) > MAX_FRAME_BODY - ENTRY_OVERHEAD - body) {
-            return not_handled();
-        }
-        body += ENTRY_OVERHEAD + PyBytes_GET_SIZE(message);
-    }
-    PyObject *frame = PyBytes_FromStringAndSize(NULL, 4 + body);
-    if (frame == NULL) return NULL;
-    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(frame);
-    put_u32(out, (uint32_t)body);
-    put_u16(out + 4, PUBLISH_KEY);
-    put_u16(out + 6, 1);
-    out[8] = (unsigned char)publisher_id;
-    put_u32(out + 9, (uint32_t)count);
-    out += 4 + PUBLISH_HEADER_SIZE;
-    for (Py_ssize_t i = 0; i < count; i++) {
-        /* Nothing below runs Python code, so the lists are as checked above. */
-        unsigned long long id = PyLong_AsUnsignedLongLong(PyList_GET_ITEM(ids, i));
-        if (id == (unsigned long long)-1 && PyErr_Occurred()) {
-            PyErr_Clear(); /* negative or over 64 bits: Python raises the ValueError */
-            Py_DECREF(frame);
-            return not_handled();
-        }
-        PyObject *message = PyList_GET_ITEM(messages, i);
-        Py_ssize_t size = PyBytes_GET_SIZE(message);
-        put_u64(out, id);
-        put_u32(out + 8, (uint32_t)size);
-        memcpy(out + ENTRY_OVERHEAD, PyBytes_AS_STRING(message), (size_t)size);
-        out += ENTRY_OVERHEAD + size;
-    }
-    return frame;
-}
 
 /* True when a batch of these items is left to Python before any Python code runs: a class
  * whose metaclass is not `type` could run code while Python builds its set of types. */
@@ -403,47 +325,6 @@ static PyObject *run_coroutines(PyObject *module, PyObject *const *args, Py_ssiz
     return Py_BuildValue("(nOO)", index, Py_False, Py_None);
 }
 
-/* read_simple_entries(chunk: bytes, start, end) -> list[bytes] | NotImplemented
- * The records of a data section made of simple entries (size:u32 with the top bit clear,
- * then the message), from `start` to `end`. Why: the Python loop (an unpack, a slice and an
- * append per record) was ~160 ns per record, a quarter of a consumer's cost per message on a
- * stream of small chunks. */
-static PyObject *read_simple_entries(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3 || !PyBytes_CheckExact(args[0]) || !PyLong_CheckExact(args[1]) ||
-        !PyLong_CheckExact(args[2])) {
-        Py_RETURN_NOTIMPLEMENTED;
-    }
-    const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(args[0]);
-    Py_ssize_t size = PyBytes_GET_SIZE(args[0]);
-    Py_ssize_t pos = PyLong_AsSsize_t(args[1]), end = PyLong_AsSsize_t(args[2]);
-    if ((pos == -1 || end == -1) && PyErr_Occurred()) {
-        PyErr_Clear();
-        Py_RETURN_NOTIMPLEMENTED;
-    }
-    if (pos < 0 || end > size || pos > end) Py_RETURN_NOTIMPLEMENTED;
-    PyObject *records = PyList_New(0);
-    if (records == NULL) return NULL;
-    while (pos < end) {
-        if (end - pos < 4) goto not_handled;
-        uint32_t length = ((uint32_t)data[pos] << 24) | ((uint32_t)data[pos + 1] << 16) |
-                          ((uint32_t)data[pos + 2] << 8) | data[pos + 3];
-        if (length & 0x80000000u) goto not_handled; /* a sub-entry batch */
-        pos += 4;
-        if ((Py_ssize_t)length > end - pos) goto not_handled; /* overruns the section */
-        PyObject *record = PyBytes_FromStringAndSize((const char *)data + pos, length);
-        if (record == NULL || PyList_Append(records, record) < 0) {
-            Py_XDECREF(record);
-            Py_DECREF(records);
-            return NULL;
-        }
-        Py_DECREF(record);
-        pos += length;
-    }
-    return records;
-not_handled:
-    Py_DECREF(records);
-    Py_RETURN_NOTIMPLEMENTED;
-}
 
 /* MessageContext, a slotted dataclass: built here by filling its slots (its fields, in
  * order), which is what its generated __init__ does, without running Python (128 ns). */
@@ -621,8 +502,6 @@ static PyObject *init(PyObject *module, PyObject *status) {
 
 static PyMethodDef methods[] = {
     {"init", (PyCFunction)init, METH_O, "init(ConfirmationStatus)"},
-    {"encode_publish", (PyCFunction)(void (*)(void))encode_publish, METH_FASTCALL,
-     "A Publish v1 frame, or NotImplemented."},
     {"encode_as_is", (PyCFunction)encode_as_is, METH_O,
      "(encoded, any publishing id set) for a batch, or NotImplemented."},
     {"settle_confirmed", (PyCFunction)(void (*)(void))settle_confirmed, METH_FASTCALL,
@@ -630,8 +509,6 @@ static PyMethodDef methods[] = {
     {"init_context", (PyCFunction)init_context, METH_O, "init_context(MessageContext)"},
     {"deliver", (PyCFunction)(void (*)(void))deliver, METH_FASTCALL,
      "Hand records to a plain message callback (see hot_paths.python_deliver)."},
-    {"read_simple_entries", (PyCFunction)(void (*)(void))read_simple_entries, METH_FASTCALL,
-     "The records of a chunk of simple entries, or NotImplemented."},
     {"run_coroutines", (PyCFunction)(void (*)(void))run_coroutines, METH_FASTCALL,
      "Run queued coroutines while none suspends (see hot_paths.python_run_coroutines)."},
     {NULL, NULL, 0, NULL},

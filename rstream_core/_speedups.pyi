@@ -5,9 +5,6 @@ from types import NotImplementedType
 from typing import Any
 
 def init(status: type[tuple[Any, ...]], /) -> None: ...
-def encode_publish(
-    publisher_id: int, publishing_ids: Sequence[int], messages: Sequence[bytes], /
-) -> bytes | NotImplementedType: ...
 def encode_as_is(
     messages: Sequence[Any], /
 ) -> tuple[list[bytes], bool] | NotImplementedType: ...
@@ -22,9 +19,6 @@ def settle_confirmed(
 def run_coroutines(
     results: list[Any], start: int, on_error: Callable[[BaseException], Any], /
 ) -> tuple[int, bool, Any]: ...
-def read_simple_entries(
-    chunk: bytes, start: int, end: int, /
-) -> list[bytes] | NotImplementedType: ...
 def init_context(context: type, /) -> None: ...
 def deliver(
     records: list[bytes],

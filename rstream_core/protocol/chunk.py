@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from rstream_core.errors import ProtocolError, RStreamError
 from rstream_core.protocol.constants import ChunkType, CompressionId
+from rstream_core.protocol.speedups import EXTENSION
 from rstream_core.protocol.sub_entry import SUB_ENTRY_FIELDS, compression_of, split_records
-from rstream_core.speedups import EXTENSION
 
 CHUNK_HEADER_SIZE = 48
 CHUNK_MAGIC = 5

@@ -14,8 +14,8 @@ import struct
 from collections.abc import Sequence
 
 from rstream_core.protocol.constants import Key
+from rstream_core.protocol.speedups import EXTENSION
 from rstream_core.protocol.sub_entry import encode_sub_entry
-from rstream_core.speedups import EXTENSION
 
 # key:u16, version:u16, publisherId:u8, count:i32
 PUBLISH_HEADER_SIZE = 9

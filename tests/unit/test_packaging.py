@@ -21,8 +21,8 @@ BUILT_INS = [
 
 
 EXTENSIONS = [
-    "rstream_core/_speedups", "rstream_plugins/codec_amqp/_speedups",
-    "rstream_plugins/codec_amqp/_message",
+    "rstream_core/_speedups", "rstream_core/protocol/_speedups",
+    "rstream_plugins/codec_amqp/_speedups", "rstream_plugins/codec_amqp/_message",
 ]
 
 
@@ -85,15 +85,17 @@ def test_without_a_compiler_the_wheel_builds_and_runs_in_pure_python(tmp_path: P
         "sys.path[:0] = [sys.argv[1]]; sys.path += sys.argv[2:]\n"
         "from rstream import AMQPMessage, amqp_decoder\n"
         "from rstream_core import speedups\n"
+        "from rstream_core.protocol import speedups as protocol_speedups\n"
         "from rstream_plugins import codec_amqp\n"
         "from rstream_plugins.codec_amqp import message\n"
         "assert speedups.__file__.startswith(sys.argv[1]), speedups.__file__\n"
         "m = amqp_decoder(bytes(AMQPMessage(b'x', publishing_id=1)))\n"
-        "print(speedups.SPEEDUPS, codec_amqp.SPEEDUPS, message.MESSAGE_SPEEDUPS, m.body)\n"
+        "print(speedups.SPEEDUPS, protocol_speedups.SPEEDUPS, codec_amqp.SPEEDUPS,\n"
+        "      message.MESSAGE_SPEEDUPS, m.body)\n"
     )
     environment = {k: v for k, v in os.environ.items() if k != "RSTREAM_NO_EXTENSIONS"}
     output = subprocess.run(
         [sys.executable, "-S", "-c", code, str(unpacked), *site.getsitepackages()],
         check=True, capture_output=True, text=True, env=environment,
     ).stdout
-    assert output.split() == ["False", "False", "False", "b'x'"]
+    assert output.split() == ["False", "False", "False", "False", "b'x'"]

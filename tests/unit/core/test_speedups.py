@@ -20,13 +20,16 @@ from hypothesis import strategies as st
 
 from rstream_core import hot_paths, speedups
 from rstream_core.protocol import publish
+from rstream_core.protocol import speedups as protocol_speedups
 from rstream_core.protocol.publish import python_encode_publish
 from rstream_core.types import ConfirmationStatus
 from tests.extensions import run_python
 
 C = speedups.load_speedups(ignore_environment=True)
+# The protocol's own extension (encode_publish, read_simple_entries).
+P = protocol_speedups.load_speedups(ignore_environment=True)
 needs_c = pytest.mark.skipif(
-    C is None and not os.environ.get("CI"), reason="the C extension is not built"
+    (C is None or P is None) and not os.environ.get("CI"), reason="the C extensions are not built"
 )
 
 u64 = st.integers(0, (1 << 64) - 1)
@@ -35,7 +38,7 @@ u64 = st.integers(0, (1 << 64) - 1)
 @needs_c
 def test_publish_vector() -> None:
     assert C is not None
-    frame = C.encode_publish(5, [1, 2], [b"abc", b""])
+    frame = P.encode_publish(5, [1, 2], [b"abc", b""])
     assert frame == python_encode_publish(5, [1, 2], [b"abc", b""])
     assert frame.hex() == (
         "00000024" "0002" "0001" "05" "00000002"
@@ -55,7 +58,7 @@ def test_c_encode_publish_gives_the_python_bytes(
 ) -> None:
     assert C is not None
     ids = data.draw(st.lists(u64, min_size=len(batch), max_size=len(batch)))
-    assert C.encode_publish(publisher_id, ids, batch) == python_encode_publish(
+    assert P.encode_publish(publisher_id, ids, batch) == python_encode_publish(
         publisher_id, ids, batch
     )
 
@@ -81,7 +84,7 @@ def test_c_encode_publish_gives_the_python_bytes(
 )
 def test_c_encode_publish_leaves_other_arguments_to_python(arguments: tuple[Any, ...]) -> None:
     assert C is not None
-    assert C.encode_publish(*arguments) is NotImplemented
+    assert P.encode_publish(*arguments) is NotImplemented
 
 
 @pytest.mark.parametrize(
@@ -366,7 +369,7 @@ def test_the_publisher_uses_the_c_loops_when_built() -> None:
     uses_c = hot_paths.settle_confirmed is not hot_paths.python_settle_confirmed
     assert uses_c == speedups.SPEEDUPS
     assert (hot_paths.encode_as_is is not hot_paths.python_encode_as_is) == speedups.SPEEDUPS
-    assert (publish.encode_publish is not python_encode_publish) == speedups.SPEEDUPS
+    assert (publish.encode_publish is not python_encode_publish) == protocol_speedups.SPEEDUPS
 
 
 @pytest.mark.parametrize("disabled", [True, False])
@@ -619,11 +622,11 @@ def test_c_read_simple_entries_gives_the_python_records(
     assert C is not None
     chunk = build_chunk(records)
     end = len(chunk)
-    assert C.read_simple_entries(chunk, CHUNK_HEADER_SIZE, end) == records
+    assert P.read_simple_entries(chunk, CHUNK_HEADER_SIZE, end) == records
     assert python_read_entries(chunk, end, lambda *a: b"")[0] == records
     # Arbitrary bytes: the same records, or NotImplemented (and Python decides).
     garbage = chunk[:CHUNK_HEADER_SIZE] + noise
-    c_records = C.read_simple_entries(garbage, CHUNK_HEADER_SIZE, len(garbage))
+    c_records = P.read_simple_entries(garbage, CHUNK_HEADER_SIZE, len(garbage))
     if c_records is not NotImplemented:
         assert c_records == python_read_entries(garbage, len(garbage), lambda *a: b"")[0]
 
@@ -636,8 +639,8 @@ def test_c_read_simple_entries_leaves_sub_entries_and_bad_bounds_to_python() -> 
     assert C is not None
     batch = SubEntry(compression=0, record_count=1, uncompressed_size=5, data=b"\0\0\0\1x")
     chunk = build_chunk([b"a", batch])
-    assert C.read_simple_entries(chunk, CHUNK_HEADER_SIZE, len(chunk)) is NotImplemented
+    assert P.read_simple_entries(chunk, CHUNK_HEADER_SIZE, len(chunk)) is NotImplemented
     simple = build_chunk([b"abc"])
-    assert C.read_simple_entries(simple, CHUNK_HEADER_SIZE, len(simple) - 1) is NotImplemented
-    assert C.read_simple_entries(simple, CHUNK_HEADER_SIZE, len(simple) + 1) is NotImplemented
-    assert C.read_simple_entries(bytearray(simple), 48, 50) is NotImplemented
+    assert P.read_simple_entries(simple, CHUNK_HEADER_SIZE, len(simple) - 1) is NotImplemented
+    assert P.read_simple_entries(simple, CHUNK_HEADER_SIZE, len(simple) + 1) is NotImplemented
+    assert P.read_simple_entries(bytearray(simple), 48, 50) is NotImplemented
