@@ -803,17 +803,21 @@ class Publisher:
         self._spawn(self._recover(), name="recover")
 
     async def _recover(self) -> None:
+        """Re-attach with back-off, then re-send; gives up on what cannot succeed. A close
+        meanwhile ends it (close cancels it, but an attempt may end just before)."""
         try:
             sequence = await retry(self._attach, what=f"publisher on {self.stream}: reconnect",
                                    logger=log, stopped=lambda: self.state is PublisherState.CLOSED)
         except StreamDoesNotExist as exc:
-            log.info("stream %s was deleted; publishing to it ends", self.stream)
-            self._give_up(exc, Code.STREAM_DOES_NOT_EXIST)
+            if self._state_now() is not PublisherState.CLOSED:
+                log.info("stream %s was deleted; publishing to it ends", self.stream)
+                self._give_up(exc, Code.STREAM_DOES_NOT_EXIST)
         except Exception as exc:  # not retriable (credentials, an unsupported feature...)
-            log.warning("publisher on %s cannot reconnect: %s", self.stream, exc)
-            self._give_up(exc, PRODUCER_CLOSED_CODE)
+            if self._state_now() is not PublisherState.CLOSED:
+                log.warning("publisher on %s cannot reconnect: %s", self.stream, exc)
+                self._give_up(exc, PRODUCER_CLOSED_CODE)
         else:
-            if sequence is not None:
+            if sequence is not None and self._state_now() is not PublisherState.CLOSED:
                 self._resend(sequence)
 
     def _give_up(self, error: Exception, code: int) -> None:
