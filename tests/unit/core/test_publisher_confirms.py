@@ -252,21 +252,21 @@ async def test_publisher_states_and_their_guards() -> None:
     await publisher.close()  # idempotent
 
 
-async def test_a_recovery_that_ends_after_close_changes_nothing() -> None:
+@pytest.mark.parametrize("outcome", ["deleted", "attached"])
+async def test_a_recovery_that_ends_after_close_changes_nothing(outcome: str) -> None:
     """close() cancels recovery, but an attempt may end (deleted stream, or re-attached)
     just before the cancellation lands: the closed publisher stays closed."""
     from rstream_core.errors import StreamDoesNotExist
     from rstream_core.publisher import PublisherState
 
-    for outcome in ("deleted", "attached"):
-        publisher = attached_publisher("p")
+    publisher = attached_publisher("p")
 
-        async def attach() -> int:
-            await close(publisher)  # closed while the attempt runs
-            if outcome == "deleted":
-                raise StreamDoesNotExist.for_code(2, "gone")
-            return 0
+    async def attach() -> int:
+        await close(publisher)  # closed while the attempt runs
+        if outcome == "deleted":
+            raise StreamDoesNotExist.for_code(2, "gone")
+        return 0
 
-        publisher._attach = attach  # type: ignore[method-assign]
-        await publisher._recover()
-        assert publisher.state is PublisherState.CLOSED
+    publisher._attach = attach  # type: ignore[method-assign]
+    await publisher._recover()
+    assert publisher.state is PublisherState.CLOSED
