@@ -541,15 +541,17 @@ def _deliver_trace(
 
 _FATES = ["undecodable", "filtered", "predicate fails", "fails", "async", "suspends",
           "async fails", "deactivates"]
-
-
-@settings(max_examples=300, deadline=None)
-@given(
+# Chunks of records "Ax".."Zx", each letter's fate set by the plan, after some last offset.
+_deliveries = given(
     records=st.lists(st.integers(65, 90).map(lambda c: bytes([c]) + b"x"), max_size=30),
     plan=st.dictionaries(st.integers(65, 90), st.sampled_from(_FATES)),
     last=st.integers(95, 120),
     start=st.integers(0, 3),
 )
+
+
+@settings(max_examples=300, deadline=None)
+@_deliveries
 def test_python_deliver_follows_its_plan(
     records: list[bytes], plan: dict[int, str], last: int, start: int
 ) -> None:
@@ -561,12 +563,7 @@ def test_python_deliver_follows_its_plan(
 
 @needs_c
 @settings(max_examples=500, deadline=None)
-@given(
-    records=st.lists(st.integers(65, 90).map(lambda c: bytes([c]) + b"x"), max_size=30),
-    plan=st.dictionaries(st.integers(65, 90), st.sampled_from(_FATES)),
-    last=st.integers(95, 120),
-    start=st.integers(0, 3),
-)
+@_deliveries
 def test_c_deliver_does_what_python_does(
     records: list[bytes], plan: dict[int, str], last: int, start: int
 ) -> None:
