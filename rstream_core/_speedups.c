@@ -205,14 +205,21 @@ static int report_error(PyObject *on_error) {
     return status;
 }
 
-/* settle_confirmed(publishing_ids, unconfirmed: dict, callbacks: dict, on_result, on_error) */
+/* settle_confirmed(publishing_ids, unconfirmed: dict, callbacks: dict, on_result, on_error
+ *                  [, deferred: set, queue: list, queue_callbacks: list]) */
 static PyObject *settle_confirmed(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5 || !PyDict_CheckExact(args[1]) || !PyDict_CheckExact(args[2])) {
+    if ((nargs != 5 && nargs != 8) || !PyDict_CheckExact(args[1]) ||
+        !PyDict_CheckExact(args[2]) ||
+        (nargs == 8 && (!PyAnySet_Check(args[5]) || !PyList_CheckExact(args[6]) ||
+                        !PyList_CheckExact(args[7])))) {
         PyErr_SetString(PyExc_TypeError,
                         "settle_confirmed(ids, unconfirmed: dict, callbacks: dict, "
-                        "on_result, on_error)");
+                        "on_result, on_error[, deferred: set, queue: list, "
+                        "queue_callbacks: list])");
         return NULL;
     }
+    PyObject *deferred = nargs == 8 ? args[5] : NULL;
+    PyObject *queue = nargs == 8 ? args[6] : NULL, *queue_callbacks = nargs == 8 ? args[7] : NULL;
     if (status_type == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "rstream_core._speedups was not initialised");
         return NULL;
@@ -249,6 +256,23 @@ static PyObject *settle_confirmed(PyObject *module, PyObject *const *args, Py_ss
             Py_DECREF(callback);
             continue;
         }
+        if (deferred != NULL && PySet_GET_SIZE(deferred) > 0) {
+            int is_deferred = PySet_Contains(deferred, callback);
+            if (is_deferred > 0) { /* an async callback: called when run_coroutines runs it */
+                int failed = PyList_Append(queue, publishing_id) < 0 ||
+                             PyList_Append(queue_callbacks, callback) < 0;
+                Py_DECREF(callback);
+                if (failed) goto error;
+                continue;
+            }
+            if (is_deferred < 0) {
+                if (!PyErr_ExceptionMatches(PyExc_TypeError)) { /* unhashable: not deferred */
+                    Py_DECREF(callback);
+                    goto error;
+                }
+                PyErr_Clear();
+            }
+        }
         PyObject *status = confirmed_status(publishing_id);
         if (status == NULL) {
             Py_DECREF(callback);
@@ -277,36 +301,69 @@ error:
     return NULL;
 }
 
-/* run_coroutines(results: list, start, on_error) -> (index, suspended, yielded)
+/* run_coroutines(results: list, result_callbacks: list, start, on_error)
+ *     -> (index, suspended, yielded)
  *
- * Runs each coroutine of results[start:] to its end while none suspends, the way `await`
- * would: one send(None) each, with the return value taken without a StopIteration (this is
- * what makes an async callback that does not suspend cost little more than a plain one).
- * Stops at the first item that suspends (suspended: True, yielded: what it yielded; the
- * caller goes on awaiting it) or that is not a coroutine (suspended: False). */
+ * Runs what async confirm callbacks left in results[start:], as hot_paths.python_run_coroutines
+ * does: a coroutine, or a publishing id whose callback (result_callbacks[i], None for the
+ * others) is called first with a confirmed status. Each coroutine runs to its end while none
+ * suspends, the way `await` would: one send(None) each, with the return value taken without a
+ * StopIteration (this is what makes an async callback that does not suspend cost little more
+ * than a plain one). Stops at the first item that suspends (suspended: True, yielded: what it
+ * yielded; the caller goes on awaiting it) or that is not a coroutine (suspended: False). */
 static PyObject *run_coroutines(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3 || !PyList_CheckExact(args[0]) || !PyLong_CheckExact(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "run_coroutines(results: list, start: int, on_error)");
+    if (nargs != 4 || !PyList_CheckExact(args[0]) || !PyList_CheckExact(args[1]) ||
+        !PyLong_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "run_coroutines(results: list, result_callbacks: list, start: int, "
+                        "on_error)");
         return NULL;
     }
-    PyObject *results = args[0], *on_error = args[2];
-    Py_ssize_t index = PyLong_AsSsize_t(args[1]);
+    PyObject *results = args[0], *result_callbacks = args[1], *on_error = args[3];
+    Py_ssize_t index = PyLong_AsSsize_t(args[2]);
     if (index < 0) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "start must be >= 0");
         return NULL;
     }
-    /* A coroutine may append to the list, or change it: re-read the size every time and own
-     * the item being run. */
+    /* A coroutine may append to the lists, or change them: re-read the sizes every time and
+     * own the items being run. */
     for (; index < PyList_GET_SIZE(results); index++) {
+        if (index >= PyList_GET_SIZE(result_callbacks)) {
+            PyErr_SetString(PyExc_ValueError, "results and result_callbacks differ in length");
+            return NULL;
+        }
         PyObject *item = Py_NewRef(PyList_GET_ITEM(results, index));
+        PyObject *callback = PyList_GET_ITEM(result_callbacks, index);
+        if (callback != Py_None) { /* deferred: call it now, with the id in `item` */
+            Py_INCREF(callback);
+            PyObject *status = confirmed_status(item);
+            Py_DECREF(item);
+            item = status == NULL ? NULL : PyObject_CallOneArg(callback, status);
+            Py_XDECREF(status);
+            Py_DECREF(callback);
+            if (item == NULL) {
+                if (!PyErr_ExceptionMatches(PyExc_Exception) || report_error(on_error) < 0) {
+                    return NULL;
+                }
+                continue;
+            }
+            /* What it returned takes the id's place, for the caller to await if need be. */
+            if (index < PyList_GET_SIZE(results) && index < PyList_GET_SIZE(result_callbacks)) {
+                if (PyList_SetItem(results, index, Py_NewRef(item)) < 0 ||
+                    PyList_SetItem(result_callbacks, index, Py_NewRef(Py_None)) < 0) {
+                    Py_DECREF(item);
+                    return NULL;
+                }
+            }
+        }
         if (!PyCoro_CheckExact(item)) {
             Py_DECREF(item);
             return Py_BuildValue("(nOO)", index, Py_False, Py_None);
         }
         PyObject *yielded = NULL;
         PySendResult sent = PyIter_Send(item, Py_None, &yielded);
+        Py_DECREF(item);
         if (sent == PYGEN_NEXT) {
-            Py_DECREF(item);
             PyObject *answer = Py_BuildValue("(nOO)", index, Py_True, yielded);
             Py_DECREF(yielded);
             return answer;
@@ -314,17 +371,14 @@ static PyObject *run_coroutines(PyObject *module, PyObject *const *args, Py_ssiz
         if (sent == PYGEN_ERROR) {
             /* As Python's `except Exception`: anything else (CancelledError...) goes up. */
             if (!PyErr_ExceptionMatches(PyExc_Exception) || report_error(on_error) < 0) {
-                Py_DECREF(item);
                 return NULL;
             }
-        } else {
-            Py_XDECREF(yielded); /* PYGEN_RETURN: the callback's return value, unused */
+            continue;
         }
-        Py_DECREF(item);
+        Py_XDECREF(yielded); /* PYGEN_RETURN: the callback's return value, unused */
     }
     return Py_BuildValue("(nOO)", index, Py_False, Py_None);
 }
-
 
 /* MessageContext, a slotted dataclass: built here by filling its slots (its fields, in
  * order), which is what its generated __init__ does, without running Python (128 ns). */

@@ -1,6 +1,7 @@
 """Optional C versions of the publishing loops (see _speedups.c and speedups.py)."""
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from types import NotImplementedType
 from typing import Any
 
@@ -14,10 +15,17 @@ def settle_confirmed(
     callbacks: dict[int, Callable[[Any], Any]],
     on_result: Callable[[Any], Any],
     on_error: Callable[[BaseException], Any],
+    deferred: AbstractSet[Callable[[Any], Any]] = ...,
+    queue: list[Any] = ...,
+    queue_callbacks: list[Any] = ...,
     /,
 ) -> None: ...
 def run_coroutines(
-    results: list[Any], start: int, on_error: Callable[[BaseException], Any], /
+    results: list[Any],
+    result_callbacks: list[Any],
+    start: int,
+    on_error: Callable[[BaseException], Any],
+    /,
 ) -> tuple[int, bool, Any]: ...
 def init_context(context: type, /) -> None: ...
 def deliver(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 import types
 from collections.abc import Callable, Generator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from rstream_core.speedups import EXTENSION
@@ -42,17 +43,31 @@ def python_settle_confirmed(
     callbacks: dict[int, ConfirmCallback],
     on_result: Callable[[Any], Any],
     on_error: Callable[[BaseException], Any],
+    deferred: AbstractSet[ConfirmCallback] = frozenset(),
+    queue: list[Any] | None = None,
+    queue_callbacks: list[Any] | None = None,
 ) -> None:
     """Settle confirmed ids: each one still in `unconfirmed` leaves it, and its callback (also
     removed from `callbacks`) is called with a confirmed status. What a callback returns, when
     not None, goes to `on_result`; what it raises goes to `on_error`. Ids no longer
     unconfirmed (a stray or repeated confirm) are skipped.
+
+    A callback in `deferred` (an async one) is not called here: its id goes to `queue` and
+    the callback to `queue_callbacks`, for `run_coroutines` to call it when it runs it. So no
+    coroutine exists before it runs: a PublishConfirm frame of thousands of ids made as many
+    coroutines at once, which cost more in garbage collection than all the rest of an async
+    callback.
     """
     for publishing_id in publishing_ids:
         if unconfirmed.pop(publishing_id, None) is None or not callbacks:
             continue
         callback = callbacks.pop(publishing_id, None)
         if callback is None:
+            continue
+        if deferred and _contains(deferred, callback):
+            assert queue is not None and queue_callbacks is not None
+            queue.append(publishing_id)
+            queue_callbacks.append(callback)
             continue
         try:
             result = callback(confirmed_status((publishing_id, True, 1, False, False)))
@@ -65,19 +80,40 @@ def python_settle_confirmed(
         on_error(failure)  # outside the `except`: no exception is being handled (as in C)
 
 
+def _contains(deferred: AbstractSet[Any], callback: Any) -> bool:
+    try:
+        return callback in deferred
+    except TypeError:  # an unhashable callable is never deferred
+        return False
+
+
 def python_run_coroutines(
-    results: list[Any], start: int, on_error: Callable[[BaseException], Any]
+    results: list[Any],
+    result_callbacks: list[Any],
+    start: int,
+    on_error: Callable[[BaseException], Any],
 ) -> tuple[int, bool, Any]:
-    """Run the coroutines of `results[start:]` (what async confirm callbacks returned) one
-    after the other, each to its end, while none suspends; what one raises goes to
-    `on_error` (an Exception; anything else propagates). Returns (index, suspended, yielded):
-    index is len(results) when all ended; else results[index] suspended (suspended True,
-    `yielded` is what it yielded: `resume` goes on with it) or is not a coroutine (suspended
-    False: the caller awaits it its own way).
+    """Run what async confirm callbacks left in `results[start:]` one after the other, each
+    to its end, while none suspends: a coroutine, or a publishing id whose callback (in
+    `result_callbacks` at the same index, None for the others) is called here with a
+    confirmed status first. What one raises goes to `on_error` (an Exception; anything else
+    propagates). Returns (index, suspended, yielded): index is len(results) when all ended;
+    else results[index] (replaced by the coroutine or value a deferred callback returned)
+    suspended (suspended True, `yielded` is what it yielded: `resume` goes on with it) or is
+    not a coroutine (suspended False: the caller awaits it its own way).
     """
     index = start
     while index < len(results):
         item = results[index]
+        callback = result_callbacks[index]
+        if callback is not None:  # deferred: call it now
+            try:
+                item = callback(confirmed_status((item, True, 1, False, False)))
+            except Exception as exc:
+                on_error(exc)
+                index += 1
+                continue
+            results[index], result_callbacks[index] = item, None
         if type(item) is not types.CoroutineType:
             return index, False, None
         try:

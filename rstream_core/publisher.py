@@ -99,6 +99,16 @@ _TRANSITIONS = {
 _AWAKE = {PublisherState.READY, PublisherState.FAILED, PublisherState.CLOSED}
 
 
+# At most this many distinct async callbacks are remembered per publisher (see _note_callback).
+DEFERRED_KEPT = 1024
+
+
+def _is_async(callback: Any) -> bool:
+    """An `async def` function, or an object whose __call__ is one."""
+    call = inspect.getattr_static(type(callback), "__call__", None)  # an async __call__
+    return inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(call)
+
+
 class _Repeat(NamedTuple):
     """A message sent under a publishing id that an unconfirmed message already carries: it
     waits behind that one for a confirm of its own (the broker confirms each)."""
@@ -189,11 +199,18 @@ class Publisher:
         self._repeat_count = 0
         self._duplicates: set[int] = set()
         self._highest_explicit_id = -1
-        # What async confirm callbacks returned, awaited in order by one task; each counts
-        # against max_unconfirmed until it ends. The task is at _results[_results_done].
+        # Async confirm callbacks, run in order by one task; each counts against
+        # max_unconfirmed until it ends. _results holds coroutines, or the publishing ids of
+        # callbacks not called yet (their callback at the same index of _result_callbacks,
+        # None for the others). The task is at _results[_results_done].
         self._results: list[Any] = []
+        self._result_callbacks: list[Any] = []
         self._results_done = 0
-        self._queue_result = self._results.append
+        # The async callbacks seen (the confirm loop queues them instead of calling them)
+        # and the last callback classified, so that a stream of sends with one callback
+        # costs one identity test each.
+        self._deferred: set[ConfirmCallback] = set()
+        self._last_callback: ConfirmCallback | None = None
         self._results_ready = asyncio.Event()
         self._callback_runner: asyncio.Task[None] | None = None
         # Window slots taken outside _unconfirmed: repeats waiting and callbacks not finished.
@@ -344,6 +361,8 @@ class Publisher:
                 f"{self._frame_max} negotiated with the broker"
             )
         publishing_id = None if type(message) is bytes else getattr(message, "publishing_id", None)
+        if callback is not self._last_callback:
+            self._note_callback(callback)
         if publishing_id is None:
             publishing_id = self._next_id
             self._next_id = publishing_id + 1
@@ -380,6 +399,8 @@ class Publisher:
         the ids are a range and the tables are filled with bulk operations.
         """
         encoded, explicit_ids = self._encode_batch(messages)
+        if callback is not self._last_callback:
+            self._note_callback(callback)
         sizes = list(map(len, encoded))
         limit = self._frame_max - PUBLISH_HEADER_SIZE - ENTRY_OVERHEAD
         if max(sizes, default=0) > limit:
@@ -424,6 +445,18 @@ class Publisher:
         if callback is not None:
             self._callbacks[publishing_id] = callback
         return publishing_id
+
+    def _note_callback(self, callback: ConfirmCallback | None) -> None:
+        """Remember whether `callback` is async (then confirms queue it, see __init__)."""
+        self._last_callback = callback
+        if callback is None or not _is_async(callback):
+            return
+        try:
+            if len(self._deferred) >= DEFERRED_KEPT:
+                self._deferred.clear()  # a new async closure per send: those run as before
+            self._deferred.add(callback)
+        except TypeError:  # unhashable: its coroutines are made by the confirm loop
+            pass
 
     def _accept_explicit(
         self,
@@ -474,6 +507,8 @@ class Publisher:
                 f"a sub-entry batch of {len(data)} bytes does not fit the frame size "
                 f"{self._frame_max}"
             )
+        if callback is not self._last_callback:
+            self._note_callback(callback)
         publishing_id = self._next_id
         self._next_id += 1
         self._ids.append(publishing_id)
@@ -603,6 +638,9 @@ class Publisher:
             self._callbacks,
             self._queue_result,
             self._callback_failed,
+            self._deferred,
+            self._results,
+            self._result_callbacks,
         )
         if self._results:
             self._run_callbacks()
@@ -659,6 +697,11 @@ class Publisher:
         if self._filtering:
             self._filter_values[publishing_id] = repeat.filter_value
 
+    def _queue_result(self, result: Any) -> None:
+        """What a callback called here returned (a coroutine, usually): the task runs it."""
+        self._results.append(result)
+        self._result_callbacks.append(None)
+
     def _callback_failed(self, error: BaseException) -> None:
         self._faults.report("the on_publish_confirm callback failed", "a confirm", error,
                             traceback=True)
@@ -687,7 +730,7 @@ class Publisher:
         while True:
             while self._results_done < len(results):
                 index, suspended, yielded = run_coroutines(
-                    results, self._results_done, self._callback_failed
+                    results, self._result_callbacks, self._results_done, self._callback_failed
                 )
                 self._callbacks_ended(index)
                 if index < len(results):
@@ -701,6 +744,7 @@ class Publisher:
                         self._callback_failed(exc)
                     self._callbacks_ended(index + 1)
             results.clear()
+            self._result_callbacks.clear()
             self._results_done = 0
             self._after_settle()
             self._results_ready.clear()
@@ -726,6 +770,7 @@ class Publisher:
             if type(result) is CoroutineType:
                 result.close()
         self._results.clear()
+        self._result_callbacks.clear()
         self._results_done = 0
 
     async def _callbacks_done(self) -> None:

@@ -270,3 +270,27 @@ async def test_a_recovery_that_ends_after_close_changes_nothing(outcome: str) ->
     publisher._attach = attach  # type: ignore[method-assign]
     await publisher._recover()
     assert publisher.state is PublisherState.CLOSED
+
+
+async def test_async_callbacks_are_called_only_when_the_task_runs_them() -> None:
+    publisher = attached_publisher(None)
+    order: list[int] = []
+
+    async def on_confirm(status: ConfirmationStatus) -> None:
+        order.append(status.message_id)
+
+    class UnhashableAsync:
+        __hash__ = None  # type: ignore[assignment]
+
+        async def __call__(self, status: ConfirmationStatus) -> None:
+            order.append(-status.message_id)
+
+    ids = [publisher.append(AMQPMessage(body=b"m"), on_confirm) for _ in range(3)]
+    other = publisher.append(AMQPMessage(body=b"m"), UnhashableAsync())
+    confirm(publisher, *ids, other)
+    # Queued as publishing ids for the known async callback, as a coroutine for the other.
+    assert publisher._results[:3] == ids and publisher._result_callbacks[:3] == [on_confirm] * 3
+    assert order == []
+    await asyncio.sleep(0.01)
+    assert order == [*ids, -other]
+    await close(publisher)

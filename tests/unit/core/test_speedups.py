@@ -383,7 +383,8 @@ def test_rstream_no_extensions_selects_the_python_paths(disabled: bool) -> None:
 
 
 def _run_coroutines_trace(run: Callable[..., Any]) -> list[Any]:
-    """What `run` does with a list of coroutines that end, raise, suspend, and a non-coroutine."""
+    """What `run` does with coroutines that end, raise and suspend, with publishing ids whose
+    (deferred) callbacks do the same or raise when called, and with a non-coroutine."""
     trace: list[Any] = []
 
     async def ends(tag: str) -> str:
@@ -403,18 +404,34 @@ def _run_coroutines_trace(run: Callable[..., Any]) -> list[Any]:
         await Suspend()
         trace.append("never: nobody resumes it here")
 
-    results: list[Any] = [ends("a"), raises("b"), ends("c"), suspends(), ends("d"), 42]
-    trace.append(run(results, 0, lambda error: trace.append(repr(error))))
-    trace.append(run(results, 4, lambda error: trace.append(repr(error))))
-    trace.append(run(results, 6, lambda error: trace.append(repr(error))))
-    results[3].close()
+    async def deferred(status: ConfirmationStatus) -> None:
+        trace.append(("deferred", tuple(status)))
+        if status.message_id == 9:
+            await Suspend()
+
+    def refuses(status: ConfirmationStatus) -> None:
+        raise ValueError(status.message_id)
+
+    results: list[Any] = [ends("a"), 7, raises("b"), 8, suspends(), 9, ends("d"), 42]
+    callbacks: list[Any] = [None, deferred, None, refuses, None, deferred, None, None]
+    on_error = lambda error: trace.append(repr(error))  # noqa: E731
+    trace.append(run(results, callbacks, 0, on_error))
+    trace.append(run(results, callbacks, 5, on_error))
+    trace.append((type(results[5]).__name__, callbacks[5]))  # the coroutine took the id's place
+    trace.append(run(results, callbacks, 6, on_error))
+    trace.append(run(results, callbacks, 8, on_error))
+    results[4].close()
+    results[5].close()
     return trace
 
 
 def test_python_run_coroutines() -> None:
     assert _run_coroutines_trace(hot_paths.python_run_coroutines) == [
-        "a", "b", "KeyError('b')", "c", "suspend", (3, True, "yielded"),
-        "d", (5, False, None), (6, False, None),
+        "a", ("deferred", (7, True, 1, False, False)), "b", "KeyError('b')", "ValueError(8)",
+        "suspend", (4, True, "yielded"),
+        ("deferred", (9, True, 1, False, False)), "suspend", (5, True, "yielded"),
+        ("coroutine", None),
+        "d", (7, False, None), (8, False, None),
     ]
 
 
@@ -435,9 +452,11 @@ def test_c_run_coroutines_lets_non_exceptions_through() -> None:
 
     coroutine = interrupted()
     with pytest.raises(KeyboardInterrupt):
-        C.run_coroutines([coroutine], 0, lambda error: None)
+        C.run_coroutines([coroutine], [None], 0, lambda error: None)
     with pytest.raises(TypeError):
-        C.run_coroutines((), 0, lambda error: None)
+        C.run_coroutines((), [], 0, lambda error: None)
+    with pytest.raises(ValueError, match="differ in length"):
+        C.run_coroutines([1], [], 0, lambda error: None)
 
 
 async def test_resume_goes_on_where_the_first_step_stopped() -> None:
@@ -641,3 +660,43 @@ def test_c_read_simple_entries_leaves_sub_entries_and_bad_bounds_to_python() -> 
     assert P.read_simple_entries(simple, CHUNK_HEADER_SIZE, len(simple) - 1) is NotImplemented
     assert P.read_simple_entries(simple, CHUNK_HEADER_SIZE, len(simple) + 1) is NotImplemented
     assert P.read_simple_entries(bytearray(simple), 48, 50) is NotImplemented
+
+
+def _deferred_settle_trace(settle: Callable[..., Any]) -> list[Any]:
+    """settle_confirmed with deferred (async) callbacks among plain and unhashable ones."""
+    trace: list[Any] = []
+
+    async def later(status: ConfirmationStatus) -> None:  # pragma: no cover - never called
+        trace.append("must not run here")
+
+    class Unhashable:
+        __hash__ = None  # type: ignore[assignment]
+
+        def __call__(self, status: ConfirmationStatus) -> None:
+            trace.append(("unhashable", status.message_id))
+
+    def plain(status: ConfirmationStatus) -> None:
+        trace.append(("plain", status.message_id))
+
+    unhashable = Unhashable()
+    callbacks = {1: plain, 2: later, 3: unhashable, 4: later, 5: plain}
+    unconfirmed = dict.fromkeys(callbacks, b"m")
+    queue: list[Any] = []
+    queue_callbacks: list[Any] = []
+    settle([1, 2, 3, 4, 5, 6], unconfirmed, callbacks, trace.append, trace.append, {later},
+           queue, queue_callbacks)
+    return [*trace, queue, [c is later for c in queue_callbacks], unconfirmed, callbacks]
+
+
+def test_python_settle_confirmed_defers_async_callbacks() -> None:
+    assert _deferred_settle_trace(hot_paths.python_settle_confirmed) == [
+        ("plain", 1), ("unhashable", 3), ("plain", 5), [2, 4], [True, True], {}, {},
+    ]
+
+
+@needs_c
+def test_c_settle_confirmed_defers_as_python_does() -> None:
+    assert C is not None
+    assert _deferred_settle_trace(C.settle_confirmed) == _deferred_settle_trace(
+        hot_paths.python_settle_confirmed
+    )
