@@ -45,7 +45,7 @@ class FaultLog:
         self._subject = subject  # e.g. "subscription to orders"
         self._level = level
         self._interval = interval
-        self._repeats: dict[str, _Repeats] = {}
+        self._repeats: dict[tuple[str, str], _Repeats] = {}  # by (event, reason)
 
     def report(
         self,
@@ -59,7 +59,7 @@ class FaultLog:
         """One fault: `event` happened at `where` (e.g. "offset 42") because of `error`;
         logged at `level` (the log's own level by default), and so is its count."""
         reason = type(error).__name__
-        key = f"{event}\0{reason}"
+        key = (event, reason)
         now = time.monotonic()
         repeats = self._repeats.get(key)
         if repeats is None:
@@ -79,9 +79,9 @@ class FaultLog:
     def flush(self) -> None:
         """Log the counts not logged yet (when the resource closes)."""
         now = time.monotonic()
-        for key, repeats in self._repeats.items():
+        for (_, reason), repeats in self._repeats.items():
             if repeats.count:
-                self._summarise(key.partition("\0")[2], repeats, now)
+                self._summarise(reason, repeats, now)
 
     def _summarise(self, reason: str, repeats: _Repeats, now: float) -> None:
         self._logger.log(

@@ -71,7 +71,6 @@ Encoder = Callable[[Any], bytes]
 BATCH_BYTES = 64 * 1024
 
 
-
 class PublisherState(enum.Enum):
     """Where a publisher is in its life; `Publisher._enter` allows only these transitions.
     Whether it is blocked (window full, socket backed up) is the separate `accepting`."""
@@ -97,7 +96,6 @@ _TRANSITIONS = {
 }
 # States in which waiting senders go on (to publish, or to see why they cannot).
 _AWAKE = {PublisherState.READY, PublisherState.FAILED, PublisherState.CLOSED}
-
 
 # At most this many distinct async callbacks are remembered per publisher (see _note_callback).
 DEFERRED_KEPT = 1024
@@ -213,9 +211,9 @@ class Publisher:
         self._last_callback: ConfirmCallback | None = None
         self._results_ready = asyncio.Event()
         self._callback_runner: asyncio.Task[None] | None = None
-        # Window slots taken outside _unconfirmed: repeats waiting and callbacks not finished.
+        # Window slots taken outside _unconfirmed: repeats waiting and callbacks not finished
+        # (see _recount_extra; kept as a number for the append path).
         self._extra_in_flight = 0
-        self._waiting_for_space = False
         self._faults = FaultLog(log, f"publisher on {stream}", level=logging.ERROR)
         self._flushes: deque[tuple[float, int]] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -313,7 +311,7 @@ class Publisher:
         client = self._client
         self.accepting = (
             self.state is PublisherState.READY
-            and len(self._unconfirmed) + self._extra_in_flight < self._max_unconfirmed
+            and not self._window_full()
             and client is not None
             and client.connection.writable
         )
@@ -326,9 +324,8 @@ class Publisher:
             self._check_usable()
             if not self._ready.is_set():
                 await self._ready.wait()
-            elif len(self._unconfirmed) + self._extra_in_flight >= self._max_unconfirmed:
+            elif self._window_full():
                 self._has_space.clear()
-                self._waiting_for_space = True
                 await self._has_space.wait()
             else:
                 client = self._client
@@ -480,7 +477,7 @@ class Publisher:
             repeat = _Repeat(data, callback, duplicate, filter_value)
             self._repeats.setdefault(publishing_id, deque()).append(repeat)
             self._repeat_count += 1
-            self._extra_in_flight += 1
+            self._recount_extra()
             return
         self._unconfirmed[publishing_id] = data
         if self._filtering:
@@ -688,7 +685,7 @@ class Publisher:
         if not waiting:
             del self._repeats[publishing_id]
         self._repeat_count -= 1
-        self._extra_in_flight -= 1
+        self._recount_extra()
         self._unconfirmed[publishing_id] = repeat.data
         if repeat.callback is not None:
             self._callbacks[publishing_id] = repeat.callback
@@ -710,7 +707,7 @@ class Publisher:
 
     def _run_callbacks(self) -> None:
         """Have the queued results of async callbacks awaited, in order, by one task."""
-        self._extra_in_flight = len(self._results) - self._results_done + self._repeat_count
+        self._recount_extra()
         self.accepting = self.accepting and not self._window_full()
         runner = self._callback_runner
         if runner is None or runner.done():
@@ -718,6 +715,9 @@ class Publisher:
                 self._await_callbacks(), name="confirm callbacks"
             )
         self._results_ready.set()
+
+    def _recount_extra(self) -> None:
+        self._extra_in_flight = len(self._results) - self._results_done + self._repeat_count
 
     def _window_full(self) -> bool:
         return len(self._unconfirmed) + self._extra_in_flight >= self._max_unconfirmed
@@ -753,8 +753,8 @@ class Publisher:
     def _callbacks_ended(self, done: int) -> None:
         """The results before `done` have ended: they leave the window."""
         self._results_done = done
-        self._extra_in_flight = len(self._results) - done + self._repeat_count
-        if self._waiting_for_space:
+        self._recount_extra()
+        if not self._has_space.is_set():  # a sender waits for room
             self._after_settle()
 
     async def _finish_callbacks(self, timeout: float) -> None:
@@ -781,7 +781,6 @@ class Publisher:
     def _after_settle(self) -> None:
         count = len(self._unconfirmed) + self._extra_in_flight
         if count <= self._low_water and not self._has_space.is_set():
-            self._waiting_for_space = False
             self._has_space.set()
             self._update_accepting()
         if not count:
