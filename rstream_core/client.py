@@ -67,19 +67,15 @@ class Client:
         exists_ok: bool = False,
     ) -> None:
         accept = (Code.OK, Code.STREAM_ALREADY_EXISTS) if exists_ok else (Code.OK,)
-        frame = CreateStream(correlation_id=0, stream=stream, arguments=arguments_map(arguments))
+        frame = CreateStream(stream=stream, arguments=arguments_map(arguments))
         await self.connection.request(frame, Response, accept=accept)
 
     async def delete_stream(self, stream: str, missing_ok: bool = False) -> None:
         accept = (Code.OK, Code.STREAM_DOES_NOT_EXIST) if missing_ok else (Code.OK,)
-        await self.connection.request(
-            DeleteStream(correlation_id=0, stream=stream), Response, accept=accept
-        )
+        await self.connection.request(DeleteStream(stream=stream), Response, accept=accept)
 
     async def metadata(self, *streams: str) -> dict[str, StreamInfo]:
-        response = await self.connection.request(
-            Metadata(correlation_id=0, streams=tuple(streams)), MetadataResponse
-        )
+        response = await self.connection.request(Metadata(streams=tuple(streams)), MetadataResponse)
         brokers = {b.reference: Address(host=b.host, port=b.port) for b in response.brokers}
         result = {}
         for entry in response.streams:
@@ -103,9 +99,7 @@ class Client:
         return True
 
     async def stream_stats(self, stream: str) -> dict[str, int]:
-        response = await self.connection.request(
-            StreamStats(correlation_id=0, stream=stream), StreamStatsResponse
-        )
+        response = await self.connection.request(StreamStats(stream=stream), StreamStatsResponse)
         return dict(response.stats)
 
     # ------------------------------------------------------------ super streams
@@ -119,7 +113,6 @@ class Client:
         partitions, keys = option.partitions(super_stream)
         accept = (Code.OK, Code.STREAM_ALREADY_EXISTS) if exists_ok else (Code.OK,)
         frame = CreateSuperStream(
-            correlation_id=0,
             name=super_stream,
             partitions=tuple(partitions),
             binding_keys=tuple(keys),
@@ -129,19 +122,17 @@ class Client:
 
     async def delete_super_stream(self, super_stream: str, missing_ok: bool = False) -> None:
         accept = (Code.OK, Code.STREAM_DOES_NOT_EXIST) if missing_ok else (Code.OK,)
-        await self.connection.request(
-            DeleteSuperStream(correlation_id=0, name=super_stream), Response, accept=accept
-        )
+        await self.connection.request(DeleteSuperStream(name=super_stream), Response, accept=accept)
 
     async def partitions(self, super_stream: str) -> list[str]:
         response = await self.connection.request(
-            Partitions(correlation_id=0, super_stream=super_stream), PartitionsResponse
+            Partitions(super_stream=super_stream), PartitionsResponse
         )
         return list(response.streams)
 
     async def route(self, routing_key: str, super_stream: str) -> list[str]:
         response = await self.connection.request(
-            Route(correlation_id=0, routing_key=routing_key, super_stream=super_stream),
+            Route(routing_key=routing_key, super_stream=super_stream),
             RouteResponse,
         )
         return list(response.streams)
@@ -149,21 +140,19 @@ class Client:
     # ------------------------------------------------------------ publishers
 
     async def declare_publisher(self, publisher_id: int, reference: str, stream: str) -> None:
-        frame = DeclarePublisher(
-            correlation_id=0, publisher_id=publisher_id, reference=reference, stream=stream
-        )
+        frame = DeclarePublisher(publisher_id=publisher_id, reference=reference, stream=stream)
         await self.connection.request(frame, Response)
 
     async def delete_publisher(self, publisher_id: int) -> None:
         await self.connection.request(
-            DeletePublisher(correlation_id=0, publisher_id=publisher_id),
+            DeletePublisher(publisher_id=publisher_id),
             Response,
             accept=(Code.OK, Code.PUBLISHER_DOES_NOT_EXIST),
         )
 
     async def query_publisher_sequence(self, reference: str, stream: str) -> int:
         response = await self.connection.request(
-            QueryPublisherSequence(correlation_id=0, reference=reference, stream=stream),
+            QueryPublisherSequence(reference=reference, stream=stream),
             QueryPublisherSequenceResponse,
         )
         return response.sequence
@@ -184,7 +173,6 @@ class Client:
         properties: dict[str, str],
     ) -> None:
         frame = Subscribe(
-            correlation_id=0,
             subscription_id=subscription_id,
             stream=stream,
             offset_type=offset_type,
@@ -196,7 +184,7 @@ class Client:
 
     async def unsubscribe(self, subscription_id: int) -> None:
         await self.connection.request(
-            Unsubscribe(correlation_id=0, subscription_id=subscription_id),
+            Unsubscribe(subscription_id=subscription_id),
             Response,
             accept=(Code.OK, Code.SUBSCRIPTION_ID_DOES_NOT_EXIST),
         )
@@ -211,7 +199,7 @@ class Client:
     async def query_offset(self, stream: str, reference: str) -> int:
         """The stored offset; raises `OffsetNotFound` when nothing was stored."""
         response = await self.connection.request(
-            QueryOffset(correlation_id=0, reference=reference, stream=stream),
+            QueryOffset(reference=reference, stream=stream),
             QueryOffsetResponse,
         )
         return response.offset
@@ -232,7 +220,6 @@ class Client:
         """The offset a spec resolves to (RabbitMQ 4.3+): the id of the chunk holding it."""
         response = await self.connection.request(
             ResolveOffsetSpec(
-                correlation_id=0,
                 stream=stream,
                 offset_type=offset_type,
                 offset=offset,

@@ -28,7 +28,7 @@ from rstream_core.errors import (
 )
 from rstream_core.plugin_api import Address
 from rstream_core.plugins import PluginRegistry, get_registry
-from rstream_core.protocol.codec import decode_frame, encode_frame
+from rstream_core.protocol.codec import decode_frame, encode_frame, encode_request
 from rstream_core.protocol.constants import (
     DEFAULT_FRAME_MAX,
     DEFAULT_HEARTBEAT,
@@ -47,6 +47,7 @@ from rstream_core.protocol.frames import (
     OpenResponse,
     PeerProperties,
     PeerPropertiesResponse,
+    RequestFrame,
     Response,
     SaslAuthenticate,
     SaslAuthenticateResponse,
@@ -237,21 +238,20 @@ class Connection:
         properties = dict(CLIENT_PROPERTIES)
         if p.connection_name:
             properties["connection_name"] = p.connection_name
-        peer = await self.request(PeerProperties(correlation_id=0, properties=properties),
-                                  PeerPropertiesResponse)
+        peer = await self.request(PeerProperties(properties=properties), PeerPropertiesResponse)
         self.server_properties = dict(peer.properties)
         await self._authenticate()
         tune = await self._tune_future()
         self.frame_max = _negotiate(p.frame_max, tune.frame_max)
         self.heartbeat = _negotiate(p.heartbeat, tune.heartbeat)
         self.send(Tune(frame_max=self.frame_max, heartbeat=self.heartbeat, response=True))
-        opened = await self.request(Open(correlation_id=0, virtual_host=p.vhost), OpenResponse)
+        opened = await self.request(Open(virtual_host=p.vhost), OpenResponse)
         self.connection_properties = dict(opened.properties)
         # Deliver frames carry whole chunks and ignore frame_max (docs/protocol.md 1.4).
         self._reader.max_frame_size = None
         if self.server_version >= (3, 11):
             versions = await self.request(
-                ExchangeCommandVersions(correlation_id=0, commands=CLIENT_COMMANDS),
+                ExchangeCommandVersions(commands=CLIENT_COMMANDS),
                 ExchangeCommandVersionsResponse,
             )
             self.server_commands = {
@@ -265,7 +265,7 @@ class Connection:
 
     async def _authenticate(self) -> None:
         p = self.params
-        offered = await self.request(SaslHandshake(correlation_id=0), SaslHandshakeResponse)
+        offered = await self.request(SaslHandshake(), SaslHandshakeResponse)
         # Use the configured mechanism, never the first one offered: on 4.x that is
         # ANONYMOUS, which would silently log in as guest (docs/protocol.md section 8).
         name = p.sasl_mechanism.upper()
@@ -279,7 +279,7 @@ class Connection:
         while True:
             self._tune_future()  # the server sends Tune right after a successful SASL step
             reply = await self.request(
-                SaslAuthenticate(correlation_id=0, mechanism=name, data=data),
+                SaslAuthenticate(mechanism=name, data=data),
                 SaslAuthenticateResponse,
                 accept=(Code.OK, Code.SASL_CHALLENGE),
             )
@@ -326,14 +326,15 @@ class Connection:
 
     async def request(
         self,
-        frame: Frame,
+        frame: RequestFrame,
         expect: type[R],
         accept: tuple[int, ...] = (Code.OK,),
         timeout: float | None = None,
     ) -> R:
         """Send a request and wait for its response.
 
-        A response code outside `accept` raises the typed `ServerError` for that code.
+        The request goes out with a correlation id allocated here, whatever `frame` holds. A
+        response code outside `accept` raises the typed `ServerError` for that code.
         """
         self._check_open()
         correlation_id = self._next_correlation_id
@@ -341,7 +342,7 @@ class Connection:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
         try:
-            self.send(dataclasses.replace(frame, correlation_id=correlation_id))  # type: ignore[arg-type]
+            self.write(encode_request(frame, correlation_id))
             response = await asyncio.wait_for(future, timeout or self.params.request_timeout)
         except TimeoutError as exc:
             raise ClientTimeoutError(f"no response to {type(frame).__name__}") from exc
@@ -474,8 +475,7 @@ class Connection:
                 await asyncio.wait_for(self._closed.wait(), timeout)
             return
         try:
-            await self.request(Close(correlation_id=0, code=Code.OK, reason=reason), Response,
-                               timeout=timeout)
+            await self.request(Close(code=Code.OK, reason=reason), Response, timeout=timeout)
         except (RStreamError, asyncio.CancelledError):
             pass
         finally:

@@ -1,29 +1,24 @@
-"""Codecs of the one-way frames: no correlation id, no response."""
+"""One-way frames: one frozen dataclass per frame, each followed by its codec.
+
+They carry no correlation id and get no response.
+"""
 
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rstream_core.errors import ProtocolError
-from rstream_core.protocol._registry import HEADER, decodes, encodes
-from rstream_core.protocol.constants import RESPONSE_BIT, Key
-from rstream_core.protocol.frames import (
-    Credit,
-    CreditResponse,
-    Deliver,
-    FilteredEntry,
-    Frame,
-    Heartbeat,
-    MetadataUpdate,
-    Publish,
-    PublishConfirm,
-    PublishEntry,
-    PublishError,
-    PublishV2,
-    StoreOffset,
-    SubEntryBatch,
-    Tune,
+from rstream_core.protocol._frame_checks import (
+    MAX_ENTRY_SIZE,
+    check_bytes,
+    check_range,
+    check_string,
+    check_uint,
 )
+from rstream_core.protocol._registry import HEADER, decodes, encodes
+from rstream_core.protocol.constants import MAX_CREDIT, RESPONSE_BIT, Key
 from rstream_core.protocol.publish import ENTRY_HEADER, encode_publish_v2, publish_header
 from rstream_core.protocol.sub_entry import SUB_ENTRY_FLAG, compression_of, encode_sub_entry
 from rstream_core.protocol.wire import (
@@ -36,8 +31,24 @@ from rstream_core.protocol.wire import (
     pack_string,
 )
 
+if TYPE_CHECKING:
+    from rstream_core.protocol.frames import Frame
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tune:
+    """Sent by the server (key 0x0014); the client answers with `response=True` (key 0x8014)."""
+
+    frame_max: int
+    heartbeat: int
+    response: bool = False
+
+    def __post_init__(self) -> None:
+        check_uint("frame_max", self.frame_max, 32)
+        check_uint("heartbeat", self.heartbeat, 32)
+
+
 _TUNE = struct.Struct(">HHII")
-_PUBLISH_ERROR_ITEM = struct.Struct(">QH")
 
 
 @encodes(Tune)
@@ -60,6 +71,11 @@ def _decode_tune_answer(reader: WireReader) -> Frame:
     return _decode_tune(reader, response=True)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heartbeat:
+    pass
+
+
 _HEARTBEAT = HEADER.pack(Key.HEARTBEAT, 1)
 
 
@@ -76,6 +92,45 @@ def _decode_heartbeat(reader: WireReader) -> Frame:
 # --------------------------------------------------------------------------------------------
 # Publish (v1: simple entries and sub-entry batches; v2: simple entries with a filter value)
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishEntry:
+    publishing_id: int
+    data: bytes
+
+    def __post_init__(self) -> None:
+        check_uint("publishing_id", self.publishing_id, 64)
+        check_bytes("data", self.data, MAX_ENTRY_SIZE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubEntryBatch:
+    """Several messages under one publishing id; `data` is (compressed) sub_entry_payload()."""
+
+    publishing_id: int
+    compression: int
+    record_count: int
+    uncompressed_size: int
+    data: bytes
+
+    def __post_init__(self) -> None:
+        check_uint("publishing_id", self.publishing_id, 64)
+        check_uint("compression", self.compression, 3)
+        check_uint("record_count", self.record_count, 16)
+        check_uint("uncompressed_size", self.uncompressed_size, 32)
+        check_bytes("data", self.data, 0xFFFFFFFF)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Publish:
+    """Publish v1. For speed, producers use `rstream_core.protocol.publish` instead."""
+
+    publisher_id: int
+    entries: tuple[PublishEntry | SubEntryBatch, ...]
+
+    def __post_init__(self) -> None:
+        check_uint("publisher_id", self.publisher_id, 8)
 
 
 def _encode_entry(entry: PublishEntry | SubEntryBatch) -> bytes:
@@ -122,6 +177,30 @@ def _decode_publish(reader: WireReader) -> Frame:
     return Publish(publisher_id=publisher_id, entries=entries)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilteredEntry:
+    publishing_id: int
+    filter_value: str | None
+    data: bytes
+
+    def __post_init__(self) -> None:
+        check_uint("publishing_id", self.publishing_id, 64)
+        if self.filter_value is not None:
+            check_string("filter_value", self.filter_value)
+        check_bytes("data", self.data, 0xFFFFFFFF)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishV2:
+    """Publish v2: every entry may carry a filter value. No sub-entry batches."""
+
+    publisher_id: int
+    entries: tuple[FilteredEntry, ...]
+
+    def __post_init__(self) -> None:
+        check_uint("publisher_id", self.publisher_id, 8)
+
+
 @encodes(PublishV2)
 def _encode_publish_v2(frame: PublishV2) -> bytes:
     entries = frame.entries
@@ -150,6 +229,15 @@ def _decode_publish_v2(reader: WireReader) -> Frame:
     return PublishV2(publisher_id=publisher_id, entries=entries)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishConfirm:
+    publisher_id: int
+    publishing_ids: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        check_uint("publisher_id", self.publisher_id, 8)
+
+
 @encodes(PublishConfirm)
 def _encode_publish_confirm(frame: PublishConfirm) -> bytes:
     ids = frame.publishing_ids
@@ -166,6 +254,20 @@ def _encode_publish_confirm(frame: PublishConfirm) -> bytes:
 @decodes(Key.PUBLISH_CONFIRM)
 def _decode_publish_confirm(reader: WireReader) -> Frame:
     return PublishConfirm(publisher_id=reader.u8(), publishing_ids=reader.u64_array())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishError:
+    """`errors` holds (publishing id, response code) pairs."""
+
+    publisher_id: int
+    errors: tuple[tuple[int, int], ...]
+
+    def __post_init__(self) -> None:
+        check_uint("publisher_id", self.publisher_id, 8)
+
+
+_PUBLISH_ERROR_ITEM = struct.Struct(">QH")
 
 
 @encodes(PublishError)
@@ -195,6 +297,20 @@ def _decode_publish_error(reader: WireReader) -> Frame:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deliver:
+    """A whole chunk (see chunk.py). Deliver v2 when `committed_chunk_id` is not None."""
+
+    subscription_id: int
+    committed_chunk_id: int | None = None
+    chunk: bytes
+
+    def __post_init__(self) -> None:
+        check_uint("subscription_id", self.subscription_id, 8)
+        if self.committed_chunk_id is not None:
+            check_uint("committed_chunk_id", self.committed_chunk_id, 64)
+
+
 @encodes(Deliver)
 def _encode_deliver(frame: Deliver) -> bytes:
     if frame.committed_chunk_id is None:
@@ -221,6 +337,18 @@ def _decode_deliver_v2(reader: WireReader) -> Frame:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credit:
+    """Credit counts chunks. The server reads it as signed 16-bit, hence 0..32767."""
+
+    subscription_id: int
+    credit: int
+
+    def __post_init__(self) -> None:
+        check_uint("subscription_id", self.subscription_id, 8)
+        check_range("credit", self.credit, 0, MAX_CREDIT)
+
+
 @encodes(Credit)
 def _encode_credit(frame: Credit) -> bytes:
     return HEADER.pack(Key.CREDIT, 1) + U8.pack(frame.subscription_id) + U16.pack(frame.credit)
@@ -229,6 +357,18 @@ def _encode_credit(frame: Credit) -> bytes:
 @decodes(Key.CREDIT)
 def _decode_credit(reader: WireReader) -> Frame:
     return Credit(subscription_id=reader.u8(), credit=reader.u16())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreditResponse:
+    """Only sent when a Credit failed (key 0x8009, no correlation id)."""
+
+    code: int
+    subscription_id: int
+
+    def __post_init__(self) -> None:
+        check_uint("code", self.code, 16)
+        check_uint("subscription_id", self.subscription_id, 8)
 
 
 @encodes(CreditResponse)
@@ -240,6 +380,18 @@ def _encode_credit_response(frame: CreditResponse) -> bytes:
 @decodes(Key.CREDIT | RESPONSE_BIT)
 def _decode_credit_response(reader: WireReader) -> Frame:
     return CreditResponse(code=reader.u16(), subscription_id=reader.u8())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreOffset:
+    reference: str
+    stream: str
+    offset: int
+
+    def __post_init__(self) -> None:
+        check_string("reference", self.reference)
+        check_string("stream", self.stream)
+        check_uint("offset", self.offset, 64)
 
 
 @encodes(StoreOffset)
@@ -257,6 +409,18 @@ def _encode_store_offset(frame: StoreOffset) -> bytes:
 @decodes(Key.STORE_OFFSET)
 def _decode_store_offset(reader: WireReader) -> Frame:
     return StoreOffset(reference=reader.string(), stream=reader.string(), offset=reader.u64())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetadataUpdate:
+    """The server dropped this connection's publishers and subscriptions on `stream`."""
+
+    code: int
+    stream: str
+
+    def __post_init__(self) -> None:
+        check_uint("code", self.code, 16)
+        check_string("stream", self.stream)
 
 
 @encodes(MetadataUpdate)

@@ -1,31 +1,47 @@
 """The codec tables and what every command codec shares (headers, offset specs).
 
 Each frame class has one encoder: frame -> body (key and version included, no size prefix).
-Each wire (key, version) pair has one decoder: reader positioned after key and version ->
-frame. The `@encodes` and `@decodes` decorators fill the tables at import time and refuse a
-second registration, so two codecs can never silently compete for one command.
+A request class registers its key and the encoder of its fields instead (`@encodes_request`),
+and its encoder is built from them: so `codec.encode_request` can write the header with the
+correlation id the connection allocated, whatever the frame holds. Each wire (key, version)
+pair has one decoder: reader positioned after key and version -> frame. The decorators fill
+the tables at import time and refuse a second registration, so two codecs can never silently
+compete for one command.
+
+The frame modules (`_requests`, `_responses`, `_one_way`) import this one, so it imports no
+frame at run time.
 """
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 from rstream_core.errors import ProtocolError
 from rstream_core.protocol.constants import RESPONSE_BIT, Key, OffsetType
-from rstream_core.protocol.frames import CommandVersion, Frame
-from rstream_core.protocol.wire import I32, I64, U16, U64, WireReader
+from rstream_core.protocol.wire import I64, U16, U64, WireReader
+
+if TYPE_CHECKING:
+    from rstream_core.protocol.frames import Frame
+
+
+class _Request(Protocol):
+    @property
+    def correlation_id(self) -> int: ...
+
 
 F = TypeVar("F")
-Decoder = Callable[[WireReader], Frame]
+Q = TypeVar("Q", bound=_Request)
+Decoder: TypeAlias = "Callable[[WireReader], Frame]"
 
 HEADER = struct.Struct(">HH")  # key, version
 REQUEST_HEADER = struct.Struct(">HHI")  # key, version, correlation id
 RESPONSE_HEADER = struct.Struct(">HHIH")  # key, version, correlation id, code
-COMMAND_VERSION = struct.Struct(">HHH")  # key, min version, max version
 
 ENCODERS: dict[type[Any], Callable[[Any], bytes]] = {}
+# A request class -> its key and the encoder of its fields (what follows the header).
+REQUEST_ENCODERS: dict[type[Any], tuple[Key, Callable[[Any], bytes]]] = {}
 DECODERS: dict[tuple[int, int], tuple[str, Decoder]] = {}
 
 
@@ -35,6 +51,19 @@ def encodes(cls: type[F]) -> Callable[[Callable[[F], bytes]], Callable[[F], byte
             raise RuntimeError(f"{cls.__name__} already has an encoder")
         ENCODERS[cls] = encoder
         return encoder
+
+    return register
+
+
+def encodes_request(
+    cls: type[Q], key: Key
+) -> Callable[[Callable[[Q], bytes]], Callable[[Q], bytes]]:
+    """Register a request's fields encoder: its body after key, version and correlation id."""
+
+    def register(fields: Callable[[Q], bytes]) -> Callable[[Q], bytes]:
+        encodes(cls)(lambda frame: request_header(key, frame.correlation_id) + fields(frame))
+        REQUEST_ENCODERS[cls] = (key, fields)
+        return fields
 
     return register
 
@@ -93,19 +122,3 @@ def read_optional_string_map(reader: WireReader) -> dict[str, str]:
     """A map the sender may leave out entirely when it is empty."""
     return reader.string_map() if reader.remaining() else {}
 
-
-def pack_command_versions(commands: tuple[CommandVersion, ...]) -> bytes:
-    parts = [
-        COMMAND_VERSION.pack(command.key, command.min_version, command.max_version)
-        for command in commands
-    ]
-    return I32.pack(len(parts)) + b"".join(parts)
-
-
-def read_command_versions(reader: WireReader) -> tuple[CommandVersion, ...]:
-    return tuple(
-        [
-            CommandVersion(key=reader.u16(), min_version=reader.u16(), max_version=reader.u16())
-            for _ in range(reader.count(COMMAND_VERSION.size))
-        ]
-    )

@@ -1,42 +1,45 @@
-"""Codecs of the responses (server to client, plus the client's ConsumerUpdate answer)."""
+"""Responses: one frozen dataclass per frame, each followed by its codec.
+
+A response carries a correlation id and a response code; it goes from server to client,
+except ConsumerUpdateResponse (the client's answer to ConsumerUpdate).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
 from rstream_core.errors import ProtocolError
+from rstream_core.protocol._frame_checks import (
+    ALL_OFFSET_TYPES,
+    I64_MAX,
+    I64_MIN,
+    NO_LEADER,
+    check_bytes,
+    check_offset_spec,
+    check_range,
+    check_response,
+    check_string,
+    check_string_map,
+    check_strings,
+    check_uint,
+)
 from rstream_core.protocol._registry import (
     REQUEST_HEADER,
     Decoder,
     decodes,
     encodes,
-    pack_command_versions,
     pack_offset_spec,
-    read_command_versions,
     read_offset_spec,
     read_optional_string_map,
     response_header,
 )
-from rstream_core.protocol.constants import RESPONSE_BIT, Key
-from rstream_core.protocol.frames import (
-    GENERIC_RESPONSE_KEYS,
-    NO_LEADER,
-    Broker,
-    ConsumerUpdateResponse,
-    ExchangeCommandVersionsResponse,
-    Frame,
-    MetadataResponse,
-    OpenResponse,
-    PartitionsResponse,
-    PeerPropertiesResponse,
-    QueryOffsetResponse,
-    QueryPublisherSequenceResponse,
-    ResolveOffsetSpecResponse,
-    Response,
-    RouteResponse,
-    SaslAuthenticateResponse,
-    SaslHandshakeResponse,
-    StreamMetadata,
-    StreamStatsResponse,
+from rstream_core.protocol._requests import (
+    CommandVersion,
+    pack_command_versions,
+    read_command_versions,
 )
+from rstream_core.protocol.constants import RESPONSE_BIT, Key
 from rstream_core.protocol.wire import (
     I16,
     I32,
@@ -49,6 +52,42 @@ from rstream_core.protocol.wire import (
     pack_string_map,
     pack_strings,
 )
+
+if TYPE_CHECKING:
+    from rstream_core.protocol.frames import Frame
+
+# Commands whose response is only a correlation id and a code.
+GENERIC_RESPONSE_KEYS = frozenset(
+    {
+        Key.DECLARE_PUBLISHER,
+        Key.DELETE_PUBLISHER,
+        Key.SUBSCRIBE,
+        Key.UNSUBSCRIBE,
+        Key.CREATE_STREAM,
+        Key.DELETE_STREAM,
+        Key.CLOSE,
+        Key.CREATE_SUPER_STREAM,
+        Key.DELETE_SUPER_STREAM,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Response:
+    """The response of a command that answers with a code only.
+
+    `key` is the command key *without* the response bit (e.g. Key.SUBSCRIBE).
+    """
+
+    key: int
+    correlation_id: int
+    code: int
+
+    def __post_init__(self) -> None:
+        if self.key not in GENERIC_RESPONSE_KEYS:
+            names = ", ".join(sorted(Key(key).name for key in GENERIC_RESPONSE_KEYS))
+            raise ValueError(f"key {self.key!r} has no code-only response; one of: {names}")
+        check_response(self.correlation_id, self.code)
 
 
 @encodes(Response)
@@ -67,6 +106,17 @@ for _key in sorted(GENERIC_RESPONSE_KEYS):
     decodes(_key | RESPONSE_BIT)(_generic_response_decoder(_key))
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueryPublisherSequenceResponse:
+    correlation_id: int
+    code: int
+    sequence: int
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        check_uint("sequence", self.sequence, 64)
+
+
 @encodes(QueryPublisherSequenceResponse)
 def _encode_query_publisher_sequence_response(frame: QueryPublisherSequenceResponse) -> bytes:
     header = response_header(Key.QUERY_PUBLISHER_SEQUENCE, frame.correlation_id, frame.code)
@@ -80,6 +130,17 @@ def _decode_query_publisher_sequence_response(reader: WireReader) -> Frame:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueryOffsetResponse:
+    correlation_id: int
+    code: int
+    offset: int
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        check_uint("offset", self.offset, 64)
+
+
 @encodes(QueryOffsetResponse)
 def _encode_query_offset_response(frame: QueryOffsetResponse) -> bytes:
     header = response_header(Key.QUERY_OFFSET, frame.correlation_id, frame.code)
@@ -89,6 +150,51 @@ def _encode_query_offset_response(frame: QueryOffsetResponse) -> bytes:
 @decodes(Key.QUERY_OFFSET | RESPONSE_BIT)
 def _decode_query_offset_response(reader: WireReader) -> Frame:
     return QueryOffsetResponse(correlation_id=reader.u32(), code=reader.u16(), offset=reader.u64())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Broker:
+    reference: int
+    host: str
+    port: int
+
+    def __post_init__(self) -> None:
+        check_uint("reference", self.reference, 16)
+        check_string("host", self.host)
+        check_uint("port", self.port, 32)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamMetadata:
+    """`leader` and `replicas` are Broker references; `leader` is None when there is none."""
+
+    stream: str
+    code: int
+    leader: int | None
+    replicas: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        check_string("stream", self.stream)
+        check_uint("code", self.code, 16)
+        if self.leader is not None:
+            check_range("leader", self.leader, 0, NO_LEADER - 1)
+        for replica in self.replicas:
+            check_uint("replica", replica, 16)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetadataResponse:
+    """There is no top-level code on the wire: `code` is always 1 (OK)."""
+
+    correlation_id: int
+    code: int = 1
+    brokers: tuple[Broker, ...]
+    streams: tuple[StreamMetadata, ...]
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        if self.code != 1:
+            raise ValueError("a Metadata response has no code on the wire: code must be 1")
 
 
 def _pack_broker(broker: Broker) -> bytes:
@@ -150,6 +256,17 @@ def _decode_metadata_response(reader: WireReader) -> Frame:
     return MetadataResponse(correlation_id=correlation_id, brokers=brokers, streams=streams)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeerPropertiesResponse:
+    correlation_id: int
+    code: int
+    properties: dict[str, str]
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        check_string_map("properties", self.properties)
+
+
 @encodes(PeerPropertiesResponse)
 def _encode_peer_properties_response(frame: PeerPropertiesResponse) -> bytes:
     header = response_header(Key.PEER_PROPERTIES, frame.correlation_id, frame.code)
@@ -163,6 +280,17 @@ def _decode_peer_properties_response(reader: WireReader) -> Frame:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SaslHandshakeResponse:
+    correlation_id: int
+    code: int
+    mechanisms: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        check_strings("mechanism", self.mechanisms)
+
+
 @encodes(SaslHandshakeResponse)
 def _encode_sasl_handshake_response(frame: SaslHandshakeResponse) -> bytes:
     header = response_header(Key.SASL_HANDSHAKE, frame.correlation_id, frame.code)
@@ -174,6 +302,19 @@ def _decode_sasl_handshake_response(reader: WireReader) -> Frame:
     return SaslHandshakeResponse(
         correlation_id=reader.u32(), code=reader.u16(), mechanisms=reader.strings()
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SaslAuthenticateResponse:
+    """`challenge` is None when the server sent none (the usual case)."""
+
+    correlation_id: int
+    code: int
+    challenge: bytes | None = None
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        check_bytes("challenge", self.challenge, 0x7FFFFFFF)
 
 
 @encodes(SaslAuthenticateResponse)
@@ -206,6 +347,19 @@ def _decode_sasl_authenticate_response(reader: WireReader) -> Frame:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenResponse:
+    """On success the properties hold `advertised_host` and `advertised_port` (a string)."""
+
+    correlation_id: int
+    code: int
+    properties: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        check_string_map("properties", self.properties)
+
+
 @encodes(OpenResponse)
 def _encode_open_response(frame: OpenResponse) -> bytes:
     # The server leaves the map out entirely when it is empty (e.g. on error).
@@ -222,6 +376,17 @@ def _decode_open_response(reader: WireReader) -> Frame:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteResponse:
+    correlation_id: int
+    code: int
+    streams: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        check_strings("stream", self.streams)
+
+
 @encodes(RouteResponse)
 def _encode_route_response(frame: RouteResponse) -> bytes:
     header = response_header(Key.ROUTE, frame.correlation_id, frame.code)
@@ -231,6 +396,17 @@ def _encode_route_response(frame: RouteResponse) -> bytes:
 @decodes(Key.ROUTE | RESPONSE_BIT)
 def _decode_route_response(reader: WireReader) -> Frame:
     return RouteResponse(correlation_id=reader.u32(), code=reader.u16(), streams=reader.strings())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartitionsResponse:
+    correlation_id: int
+    code: int
+    streams: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        check_strings("stream", self.streams)
 
 
 @encodes(PartitionsResponse)
@@ -244,6 +420,20 @@ def _decode_partitions_response(reader: WireReader) -> Frame:
     return PartitionsResponse(
         correlation_id=reader.u32(), code=reader.u16(), streams=reader.strings()
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsumerUpdateResponse:
+    """The client's answer to ConsumerUpdate; OffsetType.NONE keeps the Subscribe spec."""
+
+    correlation_id: int
+    code: int
+    offset_type: int
+    offset: int | None = None
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        check_offset_spec(self.offset_type, self.offset, ALL_OFFSET_TYPES)
 
 
 @encodes(ConsumerUpdateResponse)
@@ -262,6 +452,16 @@ def _decode_consumer_update_response(reader: WireReader) -> Frame:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExchangeCommandVersionsResponse:
+    correlation_id: int
+    code: int
+    commands: tuple[CommandVersion, ...]
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+
+
 @encodes(ExchangeCommandVersionsResponse)
 def _encode_exchange_command_versions_response(frame: ExchangeCommandVersionsResponse) -> bytes:
     header = response_header(Key.EXCHANGE_COMMAND_VERSIONS, frame.correlation_id, frame.code)
@@ -275,6 +475,21 @@ def _decode_exchange_command_versions_response(reader: WireReader) -> Frame:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamStatsResponse:
+    """E.g. first_chunk_id, committed_chunk_id, last_chunk_id; -1 means an empty stream."""
+
+    correlation_id: int
+    code: int
+    stats: dict[str, int]
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        for name, value in self.stats.items():
+            check_string("stat name", name)
+            check_range(name, value, I64_MIN, I64_MAX)
+
+
 @encodes(StreamStatsResponse)
 def _encode_stream_stats_response(frame: StreamStatsResponse) -> bytes:
     header = response_header(Key.STREAM_STATS, frame.correlation_id, frame.code)
@@ -286,6 +501,21 @@ def _decode_stream_stats_response(reader: WireReader) -> Frame:
     return StreamStatsResponse(
         correlation_id=reader.u32(), code=reader.u16(), stats=reader.int64_map()
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolveOffsetSpecResponse:
+    """The server always answers OffsetType.OFFSET and the id of the chunk holding it."""
+
+    correlation_id: int
+    code: int
+    offset_type: int
+    offset: int
+
+    def __post_init__(self) -> None:
+        check_response(self.correlation_id, self.code)
+        check_uint("offset_type", self.offset_type, 16)
+        check_uint("offset", self.offset, 64)
 
 
 @encodes(ResolveOffsetSpecResponse)

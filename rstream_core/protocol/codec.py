@@ -1,22 +1,32 @@
 """Frame encoding and decoding: `encode_frame(frame) -> bytes`, `decode_frame(body) -> Frame`.
 
-The codecs of each command live in `_requests`, `_responses` and `_one_way`, which register
-them in the tables of `_registry` when imported. Decoding is strict, like the server's: an
-unknown key or version, a missing byte or a trailing byte is a ProtocolError naming the
-command, and no other exception escapes.
+Each frame class and its codecs live together in `_requests`, `_responses` or `_one_way`,
+which register the codecs in the tables of `_registry` when imported. `encode_request(frame,
+correlation_id)` writes a request with the correlation id its sender allocated, whatever the
+frame holds. Decoding is strict, like the server's: an unknown key or version, a missing byte
+or a trailing byte is a ProtocolError naming the command, and no other exception escapes.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from rstream_core.errors import ProtocolError
 from rstream_core.protocol import _one_way, _requests, _responses
-from rstream_core.protocol._registry import DECODERS, ENCODERS, HEADER, command_name
-from rstream_core.protocol.frames import Frame
+from rstream_core.protocol._registry import (
+    DECODERS,
+    ENCODERS,
+    HEADER,
+    REQUEST_ENCODERS,
+    command_name,
+    request_header,
+)
+from rstream_core.protocol.frames import Frame, RequestFrame
 from rstream_core.protocol.wire import U32, WireReader
 
-# Imported for their side effect: each registers its codecs in ENCODERS and DECODERS.
+# Imported for their side effect: each registers its codecs in the tables (importing frames
+# does too; named here so that the tables do not depend on that).
 _CODEC_MODULES = (_requests, _responses, _one_way)
 
 
@@ -29,8 +39,25 @@ def encode_frame(frame: Frame) -> bytes:
     encoder = ENCODERS.get(type(frame))
     if encoder is None:
         raise TypeError(f"not a protocol frame: {frame!r}")
+    return _sized(frame, lambda: encoder(frame))
+
+
+def encode_request(frame: RequestFrame, correlation_id: int) -> bytes:
+    """Like `encode_frame`, with `correlation_id` in the header instead of the frame's own.
+
+    So a connection numbers its requests without copying each frame to set the id.
+    """
+    entry = REQUEST_ENCODERS.get(type(frame))
+    if entry is None:
+        raise TypeError(f"not a request frame: {frame!r}")
+    key, fields = entry
+    return _sized(frame, lambda: request_header(key, correlation_id) + fields(frame))
+
+
+def _sized(frame: Frame, encode: Callable[[], bytes]) -> bytes:
+    """The body `encode` gives, after its size; its packing errors become ValueError."""
     try:
-        body = encoder(frame)
+        body = encode()
     except (struct.error, OverflowError, UnicodeEncodeError) as exc:
         raise ValueError(f"cannot encode {type(frame).__name__}: {exc}") from exc
     return U32.pack(len(body)) + body

@@ -9,10 +9,11 @@ encoded. Shapes:
 * one-way frames (Tune, Heartbeat, Publish, PublishConfirm, PublishError, Deliver, Credit,
   CreditResponse, StoreOffset, MetadataUpdate) carry neither.
 
-Close and ConsumerUpdate are requests the server may send too.
+Close and ConsumerUpdate are requests the server may send too. A request's `correlation_id`
+defaults to 0: `Connection.request` writes the id it allocates (`codec.encode_request`).
 
-The classes live in `_request_frames`, `_response_frames` and `_one_way_frames`; import them
-from here.
+Each class lives beside its codec in `_requests`, `_responses` or `_one_way` (importing this
+module registers every codec); import the classes from here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 from typing import TypeAlias, get_args
 
 from rstream_core.protocol._frame_checks import MAX_ENTRY_SIZE, NO_LEADER
-from rstream_core.protocol._one_way_frames import (
+from rstream_core.protocol._one_way import (
     Credit,
     CreditResponse,
     Deliver,
@@ -36,7 +37,7 @@ from rstream_core.protocol._one_way_frames import (
     SubEntryBatch,
     Tune,
 )
-from rstream_core.protocol._request_frames import (
+from rstream_core.protocol._requests import (
     Close,
     CommandVersion,
     ConsumerUpdate,
@@ -61,7 +62,7 @@ from rstream_core.protocol._request_frames import (
     Subscribe,
     Unsubscribe,
 )
-from rstream_core.protocol._response_frames import (
+from rstream_core.protocol._responses import (
     GENERIC_RESPONSE_KEYS,
     Broker,
     ConsumerUpdateResponse,

@@ -7,7 +7,6 @@ connection with a ProtocolError and that a silent peer never hangs us.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -15,30 +14,6 @@ from rstream_core.connection import CloseReason, Connection, ConnectionParams, C
 from rstream_core.errors import ClientTimeoutError, ConnectionClosedError, ProtocolError
 from rstream_core.protocol.codec import encode_frame
 from rstream_core.protocol.frames import PeerPropertiesResponse
-
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[int]]]:
-    servers: list[asyncio.Server] = []
-    writers: list[asyncio.StreamWriter] = []
-
-    async def start(handler: Handler) -> int:
-        async def recorded(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            writers.append(writer)
-            await handler(reader, writer)
-
-        server = await asyncio.start_server(recorded, "127.0.0.1", 0)
-        servers.append(server)
-        return int(server.sockets[0].getsockname()[1])
-
-    yield start
-    for server in servers:
-        server.close()
-        await server.wait_closed()
-    for writer in writers:  # a server does not close the connections it accepted
-        writer.close()
 
 
 def params(port: int, **more: float) -> ConnectionParams:
