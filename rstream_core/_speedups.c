@@ -25,7 +25,7 @@
 
 static PyTypeObject *status_type; /* types.ConfirmationStatus, set by init() */
 static PyObject *bytes_name, *publishing_id_name; /* interned "__bytes__", "publishing_id" */
-static PyObject *last_offset_name, *active_name;  /* interned "last_offset", "_active" */
+static PyObject *last_offset_name, *active_name;  /* interned "last_offset", "active" */
 
 
 static PyObject *not_handled(void) {
@@ -577,7 +577,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     bytes_name = PyUnicode_InternFromString("__bytes__");
     publishing_id_name = PyUnicode_InternFromString("publishing_id");
     last_offset_name = PyUnicode_InternFromString("last_offset");
-    active_name = PyUnicode_InternFromString("_active");
+    active_name = PyUnicode_InternFromString("active");
     if (bytes_name == NULL || publishing_id_name == NULL || last_offset_name == NULL ||
         active_name == NULL) {
         return NULL;

@@ -168,7 +168,7 @@ def python_deliver(
 ) -> tuple[int, Exception | None, tuple[Any, Any] | None]:
     """Hand records[start:] of a chunk (record i has offset first_offset + i) to a message
     callback, with a MessageContext each: those above the subscription's `last_offset`,
-    while its `_active` holds, decoded by `decoder` (None: the bytes) and kept by `predicate`
+    while its `active` holds, decoded by `decoder` (None: the bytes) and kept by `predicate`
     (None: all). A callback that returns a coroutine (an async one) is run at once, its first
     step inside this call. What the predicate or the callback raises goes to
     `on_error(error, offset)` and costs that message only. `subscription.last_offset` ends at
@@ -183,7 +183,7 @@ def python_deliver(
     try:
         for index in range(start, len(records)):
             offset = first_offset + index
-            if offset <= last or not subscription._active:
+            if offset <= last or not subscription.active:
                 continue
             record = records[index]
             try:

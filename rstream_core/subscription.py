@@ -1,10 +1,10 @@
-"""One subscription: chunks in, messages out to the callback, credit back, recovery.
+"""One subscription: the asyncio shell around its `Delivery` core.
 
 Chunks are queued by the connection's reader (`on_deliver`, synchronous) and handed to the
 application by one worker task, so a slow callback delays credit instead of piling up chunks.
-A message is handed over only when its offset is above the last one handed over: that one
-rule drops the records of a chunk that lie before the requested offset, and the overlap
-after a resubscription.
+What to queue, which offsets to hand over, when to grant credit, what to store and where to
+resume are the core's decisions (rstream_core/delivery.py, pure and synchronous); this shell
+keeps the tasks, the callbacks, the writes and recovery.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ import dataclasses
 import functools
 import inspect
 import logging
-import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rstream_core import callbacks
+from rstream_core.delivery import Delivery
 from rstream_core.errors import (
     ClientTimeoutError,
     ConnectionClosedError,
@@ -33,7 +32,7 @@ from rstream_core.errors import (
     UnknownPluginError,
 )
 from rstream_core.fault_log import FaultLog
-from rstream_core.flow import CreditAfterProcessing, CreditStrategy
+from rstream_core.flow import CreditStrategy
 from rstream_core.hot_paths import deliver, resume
 from rstream_core.plugins import PluginRegistry, get_registry
 from rstream_core.pool import ConnectionPool, PooledClient
@@ -106,7 +105,7 @@ class Subscription:
         settings: SubscriptionSettings,
         on_unavailable: Callable[[Subscription, str], None],
     ) -> None:
-        stream, offset, credit = settings.stream, settings.offset, settings.credit
+        stream, offset = settings.stream, settings.offset
         self.consumer = consumer
         self.subscriber_id = subscriber_id
         self.stream = stream
@@ -119,9 +118,7 @@ class Subscription:
         self._decoder = settings.decoder
         self._offset = offset
         self._explicit_offset = settings.explicit_offset
-        self._credit = credit
-        # The default strategy also hears how many records each chunk held (see flow.py).
-        self._adaptive_credit = credit if isinstance(credit, CreditAfterProcessing) else None
+        self._credit = settings.credit
         self._properties = settings.properties
         self._update_listener = settings.update_listener
         self._predicate = settings.predicate
@@ -133,29 +130,30 @@ class Subscription:
         # Compressed sub-entries are decompressed by the consumer's plugins.
         self._decompress = functools.partial(_decompress, settings.plugins)
         self._faults = FaultLog(log, f"subscription to {stream}")
-        self._sac = settings.properties.get("single-active-consumer") == "true"
-        self._active = not self._sac
+        sac = settings.properties.get("single-active-consumer") == "true"
+        tracking = settings.tracking if settings.name else None
+        self.delivery = Delivery(
+            settings.credit,
+            offset,
+            active=not sac,
+            store_every=tracking.every_messages if tracking is not None else None,
+        )
         self._client: PooledClient | None = None
         self._wire_id = -1
-        self._generation = 0
-        self._chunks: deque[tuple[int, Deliver]] = deque()
         self._wakeup = asyncio.Event()
         # Clear while the worker hands a chunk's messages over (see _answer_consumer_update).
         self._between_chunks = asyncio.Event()
         self._between_chunks.set()
-        self.last_offset = -1  # the last offset handed to the application
-        self._stored_offset = -1
-        self._since_store = 0
-        self._last_store = time.monotonic()
         self._closed = False
         self.error: RStreamError | None = None
         # Called once when the subscription ends (closed, or given up with `error`).
         self.on_end: Callable[[Subscription], None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        # Where a resubscription starts when nothing was delivered yet (see start()).
-        self._first_offset = offset
-        if offset.offset_type == OffsetType.OFFSET and offset.offset is not None:
-            self.last_offset = offset.offset - 1
+
+    @property
+    def last_offset(self) -> int:
+        """The last offset handed to the application (-1: none yet)."""
+        return self.delivery.last_offset
 
     # ------------------------------------------------------------ lifecycle
 
@@ -163,10 +161,8 @@ class Subscription:
         stored = await self._stored()
         if stored is not None:
             # A named consumer resumes after what it stored (automatic tracking).
-            self._stored_offset = stored
-            self.last_offset = max(self.last_offset, stored)
-            self._offset = ConsumerOffsetSpecification(OffsetType.OFFSET, stored + 1)
-        self._first_offset = await self._concrete(self._offset)
+            self._offset = self.delivery.start_after(stored)
+        self.delivery.first_offset = await self._concrete(self._offset)
         await self._attach(self._offset)
         self._spawn(self._worker())
         if self._tracking is not None and self.name:
@@ -192,9 +188,7 @@ class Subscription:
 
     async def _attach(self, offset: ConsumerOffsetSpecification) -> None:
         client, wire_id = await self._pool.for_subscription(self.stream)
-        self._generation += 1
-        if self._adaptive_credit is not None:
-            self._adaptive_credit.reset()  # the broker starts again from the initial credit
+        self.delivery.attached()
         client.subscriptions[wire_id] = self
         # Set before subscribing: a ConsumerUpdate may arrive before the Subscribe response.
         self._client, self._wire_id = client, wire_id
@@ -239,26 +233,25 @@ class Subscription:
     @property
     def backlog(self) -> int:
         """Chunks received and not yet handed to the application."""
-        return len(self._chunks)
+        return len(self.delivery.chunks)
 
     # ------------------------------------------------------------ delivery
 
     def on_deliver(self, frame: Deliver) -> None:
-        if not self._active:
-            return  # deliveries to an inactive single active consumer are dropped
-        self._chunks.append((self._generation, frame))
+        grant = self.delivery.received(frame)
         self._wakeup.set()
-        grant = self._credit.on_chunk_received(len(self._chunks))
         if grant and self._client is not None:
             self._client.credit(self._wire_id, grant)
 
     async def _worker(self) -> None:
+        delivery = self.delivery
         while not self._closed:
-            if not self._chunks:
+            waiting = delivery.next_chunk()
+            if waiting is None:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            generation, frame = self._chunks.popleft()
+            generation, frame = waiting
             self._between_chunks.clear()
             try:
                 records = await self._deliver(frame)
@@ -267,23 +260,18 @@ class Subscription:
                 return
             finally:
                 self._between_chunks.set()
-            if self._adaptive_credit is not None:
-                grant = self._adaptive_credit.on_chunk_processed(len(self._chunks), records)
-            else:
-                grant = self._credit.on_chunk_processed(len(self._chunks))
+            grant = delivery.processed(generation, records)
             client = self._client
-            if grant and generation == self._generation and client is not None:
+            if grant and client is not None:
                 with contextlib.suppress(RStreamError):
                     client.credit(self._wire_id, grant)
 
     async def _deliver(self, frame: Deliver) -> int:
         """Hand the chunk's messages over; returns how many records it held."""
         header, records = iter_records(frame.chunk, self._decompress, self._verify_crc)
-        if header.chunk_id + len(records) - 1 > self.last_offset:
+        if self.delivery.wants(header.chunk_id, len(records)):
             await self._hand_over(records, header.chunk_id, header.timestamp)
-        self._since_store += len(records)
-        tracking = self._tracking
-        if tracking is not None and self._since_store >= tracking.every_messages:
+        if self.delivery.counted(len(records)):
             self._store_tracked_offset()
         return len(records)
 
@@ -294,9 +282,9 @@ class Subscription:
         index = 0
         while index < len(records):
             index, error, pending = deliver(
-                records, index, first, self, self._decoder, self._predicate, self._callback,
-                self._callback_failed, self.consumer, self.stream, self.subscriber_id,
-                self.reference, timestamp,
+                records, index, first, self.delivery, self._decoder, self._predicate,
+                self._callback, self._callback_failed, self.consumer, self.stream,
+                self.subscriber_id, self.reference, timestamp,
             )
             if index == len(records):
                 return
@@ -311,7 +299,7 @@ class Subscription:
                 message = await self._undecodable(records[index], offset, timestamp, error)
                 if message is not _SKIP:
                     await self._hand_over_one(message, offset, timestamp)
-            self.last_offset = offset
+            self.delivery.last_offset = offset
             index += 1
 
     async def _hand_over_one(self, message: Any, offset: int, timestamp: int) -> None:
@@ -361,16 +349,17 @@ class Subscription:
     # ------------------------------------------------------------ offsets
 
     def _store_tracked_offset(self) -> None:
-        if self._tracking is None or not self.name or self.last_offset <= self._stored_offset:
+        if self._tracking is None or not self.name:
             return
+        offset = self.delivery.offset_to_store()
         client = self._client
-        if client is None or not client.connection.is_open:
+        if offset is None or client is None or not client.connection.is_open:
             return
+        stored = None
         with contextlib.suppress(RStreamError):
-            client.store_offset(self.stream, self.name, self.last_offset)
-            self._stored_offset = self.last_offset
-        self._since_store = 0
-        self._last_store = time.monotonic()
+            client.store_offset(self.stream, self.name, offset)
+            stored = offset
+        self.delivery.stored(stored)
 
     async def _tracking_loop(self) -> None:
         assert self._tracking is not None
@@ -387,7 +376,7 @@ class Subscription:
     async def _answer_consumer_update(self, frame: ConsumerUpdate) -> None:
         client = self._client  # the connection the request came on
         if not frame.active:
-            self._active = False
+            self.delivery.deactivate()
             # Let the message in the callback finish, so the stored offset covers it and the
             # next active member does not get it again.
             # Bounded: the broker gives up on an unanswered update after 60 s.
@@ -396,12 +385,7 @@ class Subscription:
             self._store_tracked_offset()
         spec = await self._consumer_update_spec(frame.active)
         if frame.active:
-            self._chunks.clear()
-            self._active = True
-            if spec.offset_type == OffsetType.OFFSET and spec.offset is not None:
-                self.last_offset = spec.offset - 1
-            elif spec.offset_type != OffsetType.NONE:
-                self.last_offset = -1  # FIRST, LAST, NEXT, TIMESTAMP: deliver what comes
+            self.delivery.activate(spec)
         if client is None or not client.connection.is_open:
             return
         # Always answered: the broker holds the whole group until it hears back.
@@ -438,16 +422,12 @@ class Subscription:
     async def _activation_offset(self) -> ConsumerOffsetSpecification:
         """Default on activation: after the stored offset of this name, after the last
         message handed over, else the subscribe spec when one was given, else NEXT."""
+        stored = None
         if self.name:
             locator = await self._pool.locator()
             stored = await locator.query_offset_or_none(self.stream, self.name)
-            if stored is not None:
-                return ConsumerOffsetSpecification(OffsetType.OFFSET, stored + 1)
-        if self.last_offset >= 0:
-            return ConsumerOffsetSpecification(OffsetType.OFFSET, self.last_offset + 1)
-        if self._explicit_offset:
-            return self._offset
-        return ConsumerOffsetSpecification(OffsetType.NEXT)
+        requested = self._offset if self._explicit_offset else None
+        return self.delivery.activation_offset(stored, requested)
 
     # ------------------------------------------------------------ recovery
 
@@ -467,15 +447,12 @@ class Subscription:
         if client is not None and client.connection.is_open:
             return
         if offset is not None:
-            self.last_offset = offset - 1
+            self.delivery.resume_from(offset)
         self._spawn(self._recover(), name="recover")
 
     async def _resume_offset(self) -> ConsumerOffsetSpecification:
         """After the last message handed over or the stored offset, whichever is later."""
-        after = max(self.last_offset, await self._stored() or -1)
-        if after < 0:
-            return self._first_offset
-        return ConsumerOffsetSpecification(OffsetType.OFFSET, after + 1)
+        return self.delivery.resume_offset(await self._stored())
 
     async def _recover(self) -> None:
         async def resubscribe() -> None:

@@ -54,11 +54,9 @@ def attached_publisher(
         on_unavailable=lambda *_: None,
     )
     publisher._client = RecordingClient(keep_frames)  # type: ignore[assignment]
-    publisher._publisher_id = 1
-    publisher._frame_max = FRAME_MAX
-    publisher._batch_bytes = 64 * 1024
+    publisher.outbox.attach(publisher_id=1, frame_max=FRAME_MAX)
     if reference:
-        publisher._next_id = max(publisher._next_id, stored_sequence + 1)
+        publisher.outbox.next_id = max(publisher.outbox.next_id, stored_sequence + 1)
     publisher._enter(PublisherState.READY)
     return publisher
 

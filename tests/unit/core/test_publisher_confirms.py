@@ -35,7 +35,7 @@ async def test_a_repeated_id_is_sent_and_each_message_gets_one_confirmation() ->
     publisher.flush()
     assert ids == [0, 0, 0]
     assert publisher.unconfirmed_count == 1  # the first; the two others wait behind it
-    assert not publisher.has_room_for(publisher._max_unconfirmed - 2)  # all three count
+    assert not publisher.has_room_for(publisher.outbox.max_unconfirmed - 2)  # all three count
     frames = publisher._client.connection.written  # type: ignore[union-attr]
     assert len(frames) == 1 and frames[0].count(b"\x00" * 8) >= 3  # three entries of id 0
     confirm(publisher, 0, 0)
@@ -116,14 +116,14 @@ async def test_closing_fails_every_repeat_too() -> None:
         publisher.append(with_id(9), on_confirm)
     await publisher.close(timeout=0)
     assert [(s.message_id, s.response_code) for s in statuses] == [(9, PRODUCER_CLOSED_CODE)] * 4
-    assert publisher._repeat_count == 0 and publisher._extra_in_flight == 0
+    assert publisher.outbox.repeat_count == 0 and publisher.outbox.extra_in_flight == 0
 
 
 async def test_recovery_resends_repeats_right_after_their_first() -> None:
     publisher = attached_publisher(None)
     for publishing_id in (1, 2, 1, 3, 1):
         publisher.append(with_id(publishing_id, b"%d" % publishing_id), None)
-    assert [i for i, _, _ in publisher._unsettled()] == [1, 1, 1, 2, 3]
+    assert [i for i, _, _ in publisher.outbox.unsettled()] == [1, 1, 1, 2, 3]
 
 
 # ------------------------------------------------------------ async confirm callbacks
@@ -289,7 +289,8 @@ async def test_async_callbacks_are_called_only_when_the_task_runs_them() -> None
     other = publisher.append(AMQPMessage(body=b"m"), UnhashableAsync())
     confirm(publisher, *ids, other)
     # Queued as publishing ids for the known async callback, as a coroutine for the other.
-    assert publisher._results[:3] == ids and publisher._result_callbacks[:3] == [on_confirm] * 3
+    outbox = publisher.outbox
+    assert outbox.results[:3] == ids and outbox.result_callbacks[:3] == [on_confirm] * 3
     assert order == []
     await asyncio.sleep(0.01)
     assert order == [*ids, -other]

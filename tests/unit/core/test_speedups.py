@@ -496,7 +496,7 @@ class _Subscription:
 
     def __init__(self, last_offset: int) -> None:
         self.last_offset = last_offset
-        self._active = True
+        self.active = True
 
 
 def _deliver_trace(
@@ -539,7 +539,7 @@ def _deliver_trace(
         if fate == "fails":
             raise TypeError(message)
         if fate == "deactivates":
-            subscription._active = False
+            subscription.active = False
         return 42  # a plain callback's result is ignored
 
     index = start
