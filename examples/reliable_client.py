@@ -4,13 +4,15 @@ Try it: run this with a larger COUNT and, meanwhile,
 `rabbitmqctl close_all_user_connections guest test`.
 
 Producers re-send what was not confirmed (exactly once with a publisher name); consumers
-resubscribe after the last message they handed over. `on_close_handler` is told each time.
+resubscribe after the last message they handed over. `on_close_handler` is told each time,
+and `on_state_change` hears each resource go from open to recovering and back (for health
+checks: a service that stays "recovering" for long is unhealthy).
 """
 
 import asyncio
 import os
 
-from rstream import Consumer, MessageContext, OnClosedErrorInfo, Producer
+from rstream import Consumer, MessageContext, OnClosedErrorInfo, Producer, ResourceState
 
 STREAM = "example-reliable"
 HOST = os.environ.get("RSTREAM_HOST", "localhost")
@@ -19,6 +21,10 @@ COUNT = 20_000
 
 async def on_close(info: OnClosedErrorInfo) -> None:
     print(f"connection lost for {list(info.streams)}: {info.reason}; recovering")
+
+
+def on_state_change(resource: object, old: ResourceState, new: ResourceState) -> None:
+    print(f"{type(resource).__name__}: {old.value} -> {new.value}")
 
 
 async def main() -> None:
@@ -32,8 +38,8 @@ async def main() -> None:
             done.set()
 
     async with (
-        Producer(HOST, on_close_handler=on_close) as producer,
-        Consumer(HOST, on_close_handler=on_close) as consumer,
+        Producer(HOST, on_close_handler=on_close, on_state_change=on_state_change) as producer,
+        Consumer(HOST, on_close_handler=on_close, on_state_change=on_state_change) as consumer,
     ):
         await producer.create_stream(STREAM, exists_ok=True)
         await consumer.subscribe(STREAM, on_message)

@@ -13,6 +13,7 @@ from rstream_core.errors import __all__ as _error_names
 from rstream_core.flow import CreditAfterProcessing, CreditOnChunkArrival, CreditStrategy
 from rstream_core.plugin_api import ICompressionCodec
 from rstream_core.producer import Producer, register_compression_codec
+from rstream_core.state import ResourceState
 from rstream_core.subscription import Tracking
 from rstream_core.superstream import (
     SuperStreamConsumer,
@@ -58,6 +59,7 @@ __all__ = [
     "Producer",
     "Properties",
     "RawMessage",
+    "ResourceState",
     "RouteType",
     "SaslMechanism",
     "SlasMechanism",

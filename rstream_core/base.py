@@ -14,6 +14,7 @@ from rstream_core.connection import ConnectionParams
 from rstream_core.plugins import PluginRegistry, get_registry
 from rstream_core.pool import MAX_IDS, ConnectionPool
 from rstream_core.protocol.constants import DEFAULT_FRAME_MAX, DEFAULT_HEARTBEAT
+from rstream_core.state import ResourceState, StateListener, StateReporter
 from rstream_core.types import OnClosedErrorInfo, OnCloseHandler, SlasMechanism
 
 
@@ -32,6 +33,7 @@ class ConnectionSettings(TypedDict, total=False):
     connection_name: str | None
     sasl_configuration_mechanism: SlasMechanism | str
     on_close_handler: OnCloseHandler | None
+    on_state_change: StateListener | None
     connect_timeout: float
     plugins: PluginRegistry | None
     # rstream 1.x names, accepted so that existing code keeps running (see ClientBase)
@@ -85,6 +87,7 @@ class ClientBase(AsyncResource):
         connection_name: str | None = None,
         sasl_configuration_mechanism: SlasMechanism | str = SlasMechanism.MechanismPlain,
         on_close_handler: OnCloseHandler | None = None,
+        on_state_change: StateListener | None = None,
         connect_timeout: float = 10.0,
         plugins: PluginRegistry | None = None,
         max_publishers_by_connection: int | None = None,
@@ -129,15 +132,25 @@ class ClientBase(AsyncResource):
             connect_attempts=max_retries or 10,
         )
         self._on_close_handler = on_close_handler
+        self._states = StateReporter(self, on_state_change)
+
+    @property
+    def state(self) -> ResourceState:
+        """opening, open, recovering (a publisher or subscription re-attaching), closing,
+        closed; `on_state_change(self, old, new)` hears every change."""
+        return self._states.state
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         """Open the first connection (to the configured address)."""
         await self._pool.locator()
+        self._states.enter(ResourceState.OPEN)
 
     async def close(self) -> None:
+        self._states.enter(ResourceState.CLOSING)
         await self._pool.close()
+        self._states.enter(ResourceState.CLOSED)
 
     def _notify_closed(self, reason: str, streams: list[str]) -> None:
         if self._on_close_handler is not None:

@@ -16,6 +16,7 @@ from rstream_core.flow import CreditAfterProcessing, CreditOnChunkArrival, Credi
 from rstream_core.plugin_api import MessageCodec
 from rstream_core.plugins import PluginRegistry
 from rstream_core.protocol.constants import OffsetType
+from rstream_core.state import ResourceState, StateListener
 from rstream_core.subscription import (
     DecodeErrorHandler,
     Subscription,
@@ -92,6 +93,7 @@ class Consumer(ClientBase):
         credit_strategy: CreditStrategy | None = None,
         offset_tracking: Tracking | bool | None = None,
         on_decode_error: DecodeErrorHandler | None = None,
+        on_state_change: StateListener | None = None,
     ) -> int:
         """Subscribe `callback(message, context)` (sync or async) to `stream`.
 
@@ -103,7 +105,8 @@ class Consumer(ClientBase):
         warning per reason and a count of the later ones; `on_decode_error(raw, context,
         error)` (sync or async) decides instead: return None to skip the record, a value to
         hand it to the callback in the record's place, or raise to end the subscription
-        (with `DecodeError`). Returns the subscriber id.
+        (with `DecodeError`). `on_state_change(subscription, old, new)` hears the
+        subscription's states (`consumer.subscription(id).state`). Returns the subscriber id.
         """
         props = _properties(properties, subscriber_name, filter_input)
         name = subscriber_name or props.get("name")
@@ -124,12 +127,14 @@ class Consumer(ClientBase):
             recovery=self._recovery,
             verify_crc=self._verify_crc,
             on_decode_error=on_decode_error,
+            on_state_change=on_state_change,
             plugins=self._plugins,
         )
         subscription = Subscription(
             self, self._pool, self._next_subscriber_id, settings,
             self._on_subscription_unavailable,
         )
+        subscription.on_state = self._subscription_state_changed
         self._next_subscriber_id += 1
         if self._closed.is_set():
             raise ResourceClosedError("the consumer is closed")
@@ -140,6 +145,15 @@ class Consumer(ClientBase):
             raise
         self._subscriptions[subscription.subscriber_id] = subscription
         return subscription.subscriber_id
+
+    def _subscription_state_changed(self, subscription: Subscription) -> None:
+        if self._closed.is_set():
+            return
+        parts = [s.state for s in self._subscriptions.values()]
+        if subscription.state is ResourceState.RECOVERING or ResourceState.RECOVERING in parts:
+            self._states.enter(ResourceState.RECOVERING)
+        elif subscription.state is ResourceState.OPEN or self.state is ResourceState.RECOVERING:
+            self._states.enter(ResourceState.OPEN)
 
     def _on_subscription_unavailable(self, subscription: Subscription, reason: str) -> None:
         self._notify_closed(reason, [subscription.stream])
@@ -224,6 +238,7 @@ class Consumer(ClientBase):
         """Unsubscribe everything (storing tracked offsets) and close. Idempotent."""
         if self._closed.is_set():
             return
+        self._states.enter(ResourceState.CLOSING)
         subscriptions = list(self._subscriptions.values())
         self._subscriptions.clear()
         # One by one in this task: close() may be called from inside a callback, whose

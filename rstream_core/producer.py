@@ -17,7 +17,8 @@ from rstream_core.plugin_api import (
     as_compression_codec,
 )
 from rstream_core.plugins import get_registry
-from rstream_core.publisher import Encoder, Publisher, default_encode
+from rstream_core.publisher import Encoder, Publisher, PublisherState, default_encode
+from rstream_core.state import ResourceState
 from rstream_core.types import PRODUCER_CLOSED_CODE, CompressionType, ConfirmationStatus
 
 FilterValueExtractor = Callable[[Any], "str | Awaitable[str | None] | None"]
@@ -100,6 +101,7 @@ class Producer(ClientBase):
             confirm_timeout=self._confirm_timeout,
             recovery=self._recovery,
             on_unavailable=self._on_publisher_unavailable,
+            on_state=self._publisher_state_changed,
         )
         try:
             await publisher.start()
@@ -115,6 +117,15 @@ class Producer(ClientBase):
         self._publishers[key] = publisher
         future.set_result(publisher)
         return publisher
+
+    def _publisher_state_changed(self, publisher: Publisher) -> None:
+        if self._closed:
+            return
+        states = [p.state for p in self._publishers.values()] + [publisher.state]
+        if PublisherState.RECOVERING in states:
+            self._states.enter(ResourceState.RECOVERING)
+        elif publisher.state is PublisherState.READY or self.state is ResourceState.RECOVERING:
+            self._states.enter(ResourceState.OPEN)
 
     def _on_publisher_unavailable(self, publisher: Publisher, reason: str) -> None:
         self._notify_closed(reason, [publisher.stream])
@@ -266,6 +277,7 @@ class Producer(ClientBase):
         if self._closed:
             return
         self._closed = True
+        self._states.enter(ResourceState.CLOSING)
         publishers = list(self._publishers.values())
         self._publishers.clear()
         await asyncio.gather(*(p.close(self._close_timeout) for p in publishers))

@@ -84,6 +84,7 @@ class Publisher:
         confirm_timeout: float | None,
         recovery: bool,
         on_unavailable: Callable[[Publisher, str], None],
+        on_state: Callable[[Publisher], None] | None = None,
     ) -> None:
         self.stream = stream
         self.reference = reference
@@ -96,6 +97,7 @@ class Publisher:
         self._confirm_timeout = confirm_timeout
         self._recovery = recovery
         self._on_unavailable = on_unavailable
+        self._on_state = on_state  # the producer's: it is recovering while a publisher is
         self._faults = FaultLog(log, f"publisher on {stream}", level=logging.ERROR)
         self.outbox = Outbox(
             encode=encode,
@@ -140,6 +142,8 @@ class Publisher:
         else:
             self._ready.clear()
         self._update_accepting()
+        if self._on_state is not None:
+            self._on_state(self)
 
     async def start(self) -> None:
         await self._attach()

@@ -45,6 +45,7 @@ from rstream_core.protocol.frames import (
     Deliver,
 )
 from rstream_core.retry import retry
+from rstream_core.state import ResourceState, StateListener, StateReporter
 from rstream_core.types import ConsumerOffsetSpecification, EventContext, MessageContext
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ class SubscriptionSettings:
     recovery: bool
     verify_crc: bool
     on_decode_error: DecodeErrorHandler | None = None
+    on_state_change: StateListener | None = None
     plugins: PluginRegistry = dataclasses.field(default_factory=get_registry)
 
 
@@ -149,6 +151,19 @@ class Subscription:
         # Called once when the subscription ends (closed, or given up with `error`).
         self.on_end: Callable[[Subscription], None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._states = StateReporter(self, settings.on_state_change)
+        # The consumer's hook: it is recovering while any of its subscriptions is.
+        self.on_state: Callable[[Subscription], None] | None = None
+
+    @property
+    def state(self) -> ResourceState:
+        """opening, open, recovering (resubscribing), closing, closed."""
+        return self._states.state
+
+    def _enter(self, state: ResourceState) -> None:
+        self._states.enter(state)
+        if self.on_state is not None:
+            self.on_state(self)
 
     @property
     def last_offset(self) -> int:
@@ -164,6 +179,7 @@ class Subscription:
             self._offset = self.delivery.start_after(stored)
         self.delivery.first_offset = await self._concrete(self._offset)
         await self._attach(self._offset)
+        self._enter(ResourceState.OPEN)
         self._spawn(self._worker())
         if self._tracking is not None and self.name:
             self._spawn(self._tracking_loop())
@@ -216,6 +232,7 @@ class Subscription:
         if self._closed:
             return
         self._closed = True
+        self._enter(ResourceState.CLOSING)
         current = asyncio.current_task()
         for task in self._tasks:
             if task is not current:  # close() may run inside the callback (the worker)
@@ -229,6 +246,7 @@ class Subscription:
             with contextlib.suppress(RStreamError):
                 await client.unsubscribe(self._wire_id)
             await self._pool.release_subscription(client, self._wire_id)
+        self._enter(ResourceState.CLOSED)
 
     @property
     def backlog(self) -> int:
@@ -448,6 +466,7 @@ class Subscription:
             return
         if offset is not None:
             self.delivery.resume_from(offset)
+        self._enter(ResourceState.RECOVERING)
         self._spawn(self._recover(), name="recover")
 
     async def _resume_offset(self) -> ConsumerOffsetSpecification:
@@ -463,6 +482,9 @@ class Subscription:
                         logger=log, stopped=lambda: self._closed)
         except RStreamError as exc:  # not retriable: deleted stream, refused credentials...
             self._end(exc)
+        else:
+            if not self._closed:
+                self._enter(ResourceState.OPEN)
 
     def _end(self, error: RStreamError) -> None:
         """The subscription cannot go on (stream deleted, undecodable chunk)."""

@@ -21,6 +21,7 @@ from rstream_core.consumer import Consumer, ConsumerSettings, MessageCallback
 from rstream_core.errors import NoRouteError
 from rstream_core.hot_paths import ConfirmCallback
 from rstream_core.producer import Producer, ProducerSettings
+from rstream_core.state import ResourceState
 from rstream_core.types import NO_ROUTE_CODE, ConfirmationStatus, RouteType
 
 log = logging.getLogger("rstream.producer")
@@ -65,6 +66,7 @@ class SuperStreamProducer(AsyncResource):
         self._routing_extractor = routing_extractor
         self._routing = routing
         self._creation = super_stream_creation_option
+        _tell_as(self, producer_options)
         self._producer = Producer(host, port, **producer_options)
         self._partitions: list[str] = []
         self._routes: dict[str, list[str]] = {}
@@ -73,6 +75,10 @@ class SuperStreamProducer(AsyncResource):
     @property
     def producer(self) -> Producer:
         return self._producer
+
+    @property
+    def state(self) -> ResourceState:
+        return self._producer.state
 
     async def start(self) -> None:
         await self._producer.start()
@@ -184,12 +190,17 @@ class SuperStreamConsumer(AsyncResource):
     ) -> None:
         self.super_stream = super_stream
         self._creation = super_stream_creation_option
+        _tell_as(self, consumer_options)
         self._consumer = Consumer(host, port, **consumer_options)
         self._subscribers: list[int] = []
 
     @property
     def consumer(self) -> Consumer:
         return self._consumer
+
+    @property
+    def state(self) -> ResourceState:
+        return self._consumer.state
 
     async def start(self) -> None:
         await self._consumer.start()
@@ -238,3 +249,10 @@ class SuperStreamConsumer(AsyncResource):
 
     async def close(self) -> None:
         await self._consumer.close()
+
+
+def _tell_as(wrapper: object, options: Any) -> None:
+    """The user's state listener hears about the super stream object, not the inner one."""
+    listener = options.get("on_state_change")
+    if listener is not None:
+        options["on_state_change"] = lambda _, old, new: listener(wrapper, old, new)
