@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self, TypedDict
 
@@ -16,14 +17,16 @@ from rstream_core.pool import MAX_IDS, ConnectionPool
 from rstream_core.protocol.constants import DEFAULT_FRAME_MAX, DEFAULT_HEARTBEAT
 from rstream_core.state import ResourceState, StateListener, StateReporter
 from rstream_core.types import OnClosedErrorInfo, OnCloseHandler, SlasMechanism
+from rstream_core.uri import endpoints
 
 
 class ConnectionSettings(TypedDict, total=False):
     """The keyword arguments every client object takes (see `ClientBase`)."""
 
-    username: str
-    password: str
-    vhost: str
+    uris: Sequence[str] | None
+    username: str | None
+    password: str | None
+    vhost: str | None
     ssl_context: ssl.SSLContext | None
     frame_max: int
     heartbeat: int
@@ -68,16 +71,23 @@ class AsyncResource:
 
 
 class ClientBase(AsyncResource):
-    """Settings and administration common to every public client object."""
+    """Settings and administration common to every public client object.
+
+    `host` is a host name or a `rabbitmq-stream://user:password@host:port/vhost` URI
+    (`rabbitmq-stream+tls://` for TLS); `uris=[...]` gives several, tried in turn when
+    connecting and when recovering. Credentials and vhost given as keywords win over a URI's;
+    without either they are guest/guest on "/".
+    """
 
     def __init__(
         self,
         host: str = "localhost",
         port: int = 5552,
         *,
-        username: str = "guest",
-        password: str = "guest",
-        vhost: str = "/",
+        uris: Sequence[str] | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        vhost: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         frame_max: int = DEFAULT_FRAME_MAX,
         heartbeat: int = DEFAULT_HEARTBEAT,
@@ -106,12 +116,16 @@ class ClientBase(AsyncResource):
             recovery_strategy=recovery_strategy,
         )
         mechanism = getattr(sasl_configuration_mechanism, "value", sasl_configuration_mechanism)
+        where = endpoints(host, port, uris)
+        if where.tls and ssl_context is None:
+            ssl_context = ssl.create_default_context()  # verifies the certificate and host
+        (first_host, first_port), *_ = where.addresses
         self._params = ConnectionParams(
-            host=host,
-            port=port,
-            username=username,
-            password=password,
-            vhost=vhost,
+            host=first_host,
+            port=first_port,
+            username=_first(username, where.username, "guest"),
+            password=_first(password, where.password, "guest"),
+            vhost=_first(vhost, where.vhost, "/"),
             ssl_context=ssl_context,
             frame_max=frame_max,
             heartbeat=heartbeat,
@@ -130,6 +144,7 @@ class ClientBase(AsyncResource):
             registry.load_balancer(lb_name),
             max_per_connection,
             connect_attempts=max_retries or 10,
+            entry_points=where.addresses,
         )
         self._on_close_handler = on_close_handler
         self._states = StateReporter(self, on_state_change)
@@ -198,3 +213,8 @@ class ClientBase(AsyncResource):
     async def route(self, routing_key: str, super_stream: str) -> list[str]:
         """The partitions the broker routes `routing_key` to (empty: no binding matches)."""
         return await (await self._admin()).route(routing_key, super_stream)
+
+
+def _first(*values: str | None) -> str:
+    """The first value given (the last one is the default)."""
+    return next(value for value in values if value is not None)

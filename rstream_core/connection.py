@@ -206,6 +206,10 @@ class Connection:
         connection._check_open()  # the server may have closed it right after the handshake
         connection._enter(ConnectionState.OPEN)
         connection._heartbeat_task = asyncio.create_task(connection._heartbeat_loop())
+        # Who and where, never the password (params' repr leaves it out as well).
+        log.debug("connected to %s:%d as %s on vhost %s (RabbitMQ %s)", params.host,
+                  params.port, params.username, params.vhost,
+                  ".".join(map(str, connection.server_version)))
         return connection
 
     async def _connect(self) -> None:
@@ -495,6 +499,8 @@ class Connection:
         self._enter(ConnectionState.CLOSING)
         self.close_reason = reason
         self.close_error = error or ConnectionClosedError(reason.value, code=None)
+        log.debug("connection to %s:%d ends: %s", self.params.host, self.params.port,
+                  self.close_error)
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(self.close_error)

@@ -160,6 +160,7 @@ class ConnectionPool:
         load_balancer: LoadBalancer,
         max_per_connection: int = MAX_IDS,
         connect_attempts: int = 10,
+        entry_points: Sequence[tuple[str, int]] = (),
     ) -> None:
         if not 1 <= max_per_connection <= MAX_IDS:
             raise ValueError(f"max_per_connection must be between 1 and {MAX_IDS}")
@@ -167,7 +168,11 @@ class ConnectionPool:
         self.load_balancer = load_balancer
         self.max_per_connection = max_per_connection
         self.connect_attempts = connect_attempts
-        self.entry_points = (Address(host=params.host, port=params.port),)
+        # The configured addresses (several URIs), tried in turn for the locator.
+        self.entry_points = tuple(
+            Address(host=host, port=port)
+            for host, port in (entry_points or [(params.host, params.port)])
+        )
         self._locator: Client | None = None
         self._clients: list[PooledClient] = []
         self._lock = asyncio.Lock()
@@ -177,8 +182,19 @@ class ConnectionPool:
         """A connection for administration and metadata (to the configured address)."""
         async with self._locator_lock:  # concurrent first calls share one connection
             if self._locator is None or not self._locator.connection.is_open:
-                self._locator = Client(await Connection.open(self.params))
+                self._locator = Client(await self._open_entry_point())
             return self._locator
+
+    async def _open_entry_point(self) -> Connection:
+        """A connection to the first configured address that accepts one, in order."""
+        *others, last = self.entry_points
+        for address in others:
+            try:
+                return await Connection.open(self.params.with_address(address))
+            except (ConnectionClosedError, ClientTimeoutError) as exc:
+                log.info("%s:%d unreachable (%s); trying the next address",
+                         address.host, address.port, exc)
+        return await Connection.open(self.params.with_address(last))
 
     async def stream_info(self, stream: str) -> StreamInfo:
         return await (await self.locator()).stream_info(stream)
