@@ -201,7 +201,7 @@ def python_decode_application_properties(
     return result
 
 
-def _load_speedups(ignore_environment: bool = False) -> ModuleType | None:
+def load_speedups(ignore_environment: bool = False) -> ModuleType | None:
     """The C extension, initialised; None when it is not built or RSTREAM_NO_EXTENSIONS is set.
 
     (The tests ignore the environment, to check the C extension even when it is not used.)
@@ -217,12 +217,12 @@ def _load_speedups(ignore_environment: bool = False) -> ModuleType | None:
     return _speedups
 
 
-_accelerated = _load_speedups()
-SPEEDUPS: bool = _accelerated is not None
+EXTENSION = load_speedups()
+SPEEDUPS: bool = EXTENSION is not None
 
-if _accelerated is not None:
-    _c_properties = _accelerated.decode_properties
-    _c_application_properties = _accelerated.decode_application_properties
+if EXTENSION is not None:
+    _c_properties = EXTENSION.decode_properties
+    _c_application_properties = EXTENSION.decode_application_properties
 
     def decode_properties(data: bytes, where: tuple[int, int]) -> Properties:
         """The properties section at `where`: by the C extension, else by Python."""

@@ -148,13 +148,13 @@ class _MessageBase:
 
 
 # The optional C extension (None when not built, or turned off by RSTREAM_NO_EXTENSIONS).
-_EXTENSION = load_extension("rstream_plugins.codec_amqp._message")
+EXTENSION = load_extension("rstream_plugins.codec_amqp._message")
 
 # Not a conditional expression: mypy must see one base class, _MessageBase's contract.
-if TYPE_CHECKING or _EXTENSION is None:  # noqa: SIM108
+if TYPE_CHECKING or EXTENSION is None:  # noqa: SIM108
     _Base = _MessageBase
 else:
-    _Base = _EXTENSION.MessageBase
+    _Base = EXTENSION.MessageBase
 
 # True when AMQPMessage is built on the C extension's MessageBase.
 MESSAGE_SPEEDUPS: bool = _Base is not _MessageBase
@@ -350,13 +350,13 @@ def python_amqp_decoder(data: bytes) -> AMQPMessage:
     return message
 
 
-if _EXTENSION is None:
+if EXTENSION is None:
     amqp_decoder = python_amqp_decoder
 else:
     # The C decoder builds the usual message (a short data section) itself and hands every
     # other input to python_amqp_decoder. The same results, the same errors.
-    _EXTENSION.init(AMQPMessage, AmqpValue, _unwrap, _python_encode, python_amqp_decoder)
-    amqp_decoder = _EXTENSION.decode
+    EXTENSION.init(AMQPMessage, AmqpValue, _unwrap, _python_encode, python_amqp_decoder)
+    amqp_decoder = EXTENSION.decode
 
 
 def decode_amqp(data: bytes, *, lazy: bool = True) -> AMQPMessage:

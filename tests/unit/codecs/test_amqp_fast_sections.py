@@ -69,7 +69,7 @@ PYTHON: Fast = {
     PROPERTIES_SLOT: python_decode_properties,
     APPLICATION_PROPERTIES_SLOT: python_decode_application_properties,
 }
-SPEEDUPS = fast_sections._load_speedups(ignore_environment=True)
+SPEEDUPS = fast_sections.load_speedups(ignore_environment=True)
 
 
 def _c_then_python(c_decode: Decoder, python_decode: Decoder) -> Decoder:
