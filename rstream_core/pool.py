@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from rstream_core import callbacks
@@ -161,6 +161,7 @@ class ConnectionPool:
         max_per_connection: int = MAX_IDS,
         connect_attempts: int = 10,
         entry_points: Sequence[tuple[str, int]] = (),
+        connect: Callable[[ConnectionParams], Awaitable[Connection]] = Connection.open,
     ) -> None:
         if not 1 <= max_per_connection <= MAX_IDS:
             raise ValueError(f"max_per_connection must be between 1 and {MAX_IDS}")
@@ -168,6 +169,7 @@ class ConnectionPool:
         self.load_balancer = load_balancer
         self.max_per_connection = max_per_connection
         self.connect_attempts = connect_attempts
+        self._connect = connect  # how a connection is opened (the tests' fakes take its place)
         # The configured addresses (several URIs), tried in turn for the locator.
         self.entry_points = tuple(
             Address(host=host, port=port)
@@ -190,11 +192,11 @@ class ConnectionPool:
         *others, last = self.entry_points
         for address in others:
             try:
-                return await Connection.open(self.params.with_address(address))
+                return await self._connect(self.params.with_address(address))
             except (ConnectionClosedError, ClientTimeoutError) as exc:
                 log.info("%s:%d unreachable (%s); trying the next address",
                          address.host, address.port, exc)
-        return await Connection.open(self.params.with_address(last))
+        return await self._connect(self.params.with_address(last))
 
     async def stream_info(self, stream: str) -> StreamInfo:
         return await (await self.locator()).stream_info(stream)
@@ -250,7 +252,7 @@ class ConnectionPool:
         delays = LOAD_BALANCER_BACK_OFF.delays()
         for attempt in range(1, self.connect_attempts + 1):
             address = self.load_balancer.resolve(node, self.entry_points)
-            connection = await Connection.open(self.params.with_address(address))
+            connection = await self._connect(self.params.with_address(address))
             if self.load_balancer.accept(node, connection.advertised):
                 connection.add_close_listener(self._forget)
                 client = PooledClient(connection, node, self.max_per_connection)
