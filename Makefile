@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration broker venv clean
+.PHONY: demo test test-pythons lint typecheck unit integration broker venv clean
 
 $(STAMP): pyproject.toml setup.py rstream_core/_speedups.c rstream_core/protocol/_speedups.c \
 		plugins/codec_amqp/_speedups.c \
@@ -33,8 +33,26 @@ test: venv broker lint typecheck
 	$(BIN)/pytest -q
 	RSTREAM_NO_EXTENSIONS=1 $(BIN)/pytest -q tests/unit/codecs tests/unit/protocol tests/unit/core
 
+# The same suite on the other supported Pythons (pyenv's, as on every machine of ours), each
+# in its own venv (.venv-3.12, .venv-3.13); the C extensions build beside each other.
+PYTHONS ?= 3.12 3.13
+PYENV_VERSIONS := $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions
+
+test-pythons: broker
+	set -e; for version in $(PYTHONS); do \
+		python=$$(ls -d $(PYENV_VERSIONS)/$$version.*/bin/python3 | sort -V | tail -1); \
+		test -x "$$python" || { echo "no Python $$version under $(PYENV_VERSIONS)"; exit 1; }; \
+		venv=.venv-$$version; \
+		test -x $$venv/bin/python || $$python -m venv $$venv; \
+		$$venv/bin/pip install -q --upgrade pip; \
+		$$venv/bin/pip install -q -e ".[all,test]"; \
+		echo "== Python $$version"; \
+		$$venv/bin/pytest -q; \
+		RSTREAM_NO_EXTENSIONS=1 $$venv/bin/pytest -q tests/unit/codecs tests/unit/protocol tests/unit/core; \
+	done
+
 demo: venv broker
 	$(BIN)/rstream perf --duration 10
 
 clean:
-	rm -rf $(VENV) .mypy_path .mypy_cache .pytest_cache
+	rm -rf $(VENV) .venv-3.* .mypy_path .mypy_cache .pytest_cache

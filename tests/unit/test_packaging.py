@@ -29,7 +29,7 @@ EXTENSIONS = [
 # What a build must not reuse from the working tree (a build/ left by an earlier build would
 # bring its compiled extensions along).
 NOT_SOURCES = shutil.ignore_patterns(
-    ".git", ".venv", ".benchvenv", "build", "dist", "*.egg-info", "*.so", "__pycache__",
+    ".git", ".venv", ".venv-*", ".benchvenv", "build", "dist", "*.egg-info", "*.so", "__pycache__",
     ".mypy_cache", ".mypy_path", ".pytest_cache", ".ruff_cache", ".hypothesis",
 )
 
