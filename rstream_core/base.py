@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Self, TypedDict
 
@@ -37,6 +37,7 @@ class ConnectionSettings(TypedDict, total=False):
     sasl_configuration_mechanism: SlasMechanism | str
     on_close_handler: OnCloseHandler | None
     on_state_change: StateListener | None
+    credentials_provider: Callable[[], Any] | None
     connect_timeout: float
     plugins: PluginRegistry | None
     # rstream 1.x names, accepted so that existing code keeps running (see ClientBase)
@@ -76,7 +77,9 @@ class ClientBase(AsyncResource):
     `host` is a host name or a `rabbitmq-stream://user:password@host:port/vhost` URI
     (`rabbitmq-stream+tls://` for TLS); `uris=[...]` gives several, tried in turn when
     connecting and when recovering. Credentials and vhost given as keywords win over a URI's;
-    without either they are guest/guest on "/".
+    without either they are guest/guest on "/". `credentials_provider()` (sync or async)
+    returns the password or token for each connection opened, recovery included (an OAuth 2
+    token refreshed before it expires); `update_secret` changes it on open connections.
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class ClientBase(AsyncResource):
         sasl_configuration_mechanism: SlasMechanism | str = SlasMechanism.MechanismPlain,
         on_close_handler: OnCloseHandler | None = None,
         on_state_change: StateListener | None = None,
+        credentials_provider: Callable[[], Any] | None = None,
         connect_timeout: float = 10.0,
         plugins: PluginRegistry | None = None,
         max_publishers_by_connection: int | None = None,
@@ -145,6 +149,7 @@ class ClientBase(AsyncResource):
             max_per_connection,
             connect_attempts=max_retries or 10,
             entry_points=where.addresses,
+            credentials_provider=credentials_provider,
         )
         self._on_close_handler = on_close_handler
         self._states = StateReporter(self, on_state_change)
@@ -166,6 +171,12 @@ class ClientBase(AsyncResource):
         self._states.enter(ResourceState.CLOSING)
         await self._pool.close()
         self._states.enter(ResourceState.CLOSED)
+
+    async def update_secret(self, secret: str) -> None:
+        """Re-authenticate every open connection with a new password or OAuth 2 token,
+        without closing any (RabbitMQ 3.13+; `UnsupportedFeatureError` before), and use it
+        for every connection opened from now on (recovery included)."""
+        await self._pool.update_secret(secret)
 
     def _notify_closed(self, reason: str, streams: list[str]) -> None:
         if self._on_close_handler is not None:

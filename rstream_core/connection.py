@@ -25,6 +25,7 @@ from rstream_core.errors import (
     ProtocolError,
     RStreamError,
     ServerError,
+    UnsupportedFeatureError,
 )
 from rstream_core.plugin_api import Address
 from rstream_core.plugins import PluginRegistry, get_registry
@@ -278,6 +279,11 @@ class Connection:
                 Code.SASL_MECHANISM_NOT_SUPPORTED,
                 f"server offers {', '.join(offered.mechanisms)}, not {name}",
             )
+        await self._sasl_exchange(name)
+
+    async def _sasl_exchange(self, name: str) -> None:
+        """SaslAuthenticate with mechanism `name`, and the challenges that may follow."""
+        p = self.params
         mechanism = (p.plugins or get_registry()).sasl(name)
         data = mechanism.initial_response(p.username, p.password)
         while True:
@@ -290,6 +296,20 @@ class Connection:
             if reply.code == Code.OK:
                 return
             data = mechanism.respond(reply.challenge or b"")
+
+    async def update_secret(self, secret: str) -> None:
+        """Authenticate this open connection again, with a new password or token, without
+        closing it (RabbitMQ 3.13+). Same mechanism and user; the server then checks the
+        permissions again. A refused secret closes the connection (the server's doing)."""
+        if self.server_version < (3, 13):
+            raise UnsupportedFeatureError(
+                f"updating the secret needs RabbitMQ 3.13 or newer (this is "
+                f"{'.'.join(map(str, self.server_version))})"
+            )
+        self.params = dataclasses.replace(self.params, password=secret)
+        # SaslAuthenticate alone: after Open the server refuses a SaslHandshake (code 13).
+        await self._sasl_exchange(self.params.sasl_mechanism.upper())
+        log.debug("connection to %s:%d authenticated again", self.params.host, self.params.port)
 
     # ------------------------------------------------------------- properties
 

@@ -215,6 +215,22 @@ class Consumer(ClientBase):
         """The stored offset; raises `OffsetNotFound` when none was stored."""
         return await (await self._admin()).query_offset(stream, subscriber_name)
 
+    async def lag(self, stream: str, subscriber_name: str | None = None) -> int:
+        """About how many offsets the subscription to `stream` (the one named so, when
+        several) is behind: the stream's committed offset minus the last offset handed over.
+
+        An estimate (offset tracking and other non-message records take offsets too), from
+        StreamStats (RabbitMQ 3.11+): `committed_offset` where the broker sends it, else the
+        committed chunk's first offset. 0 when caught up or the stream is empty.
+        """
+        subscriptions = [s for s in self._subscriptions.values() if s.stream == stream
+                         and (subscriber_name is None or s.name == subscriber_name)]
+        if not subscriptions:
+            raise UnknownSubscriberError(f"no subscription to {stream}")
+        stats = await (await self._admin()).stream_stats(stream)
+        committed = stats.get("committed_offset", stats.get("committed_chunk_id", -1))
+        return max(0, committed - subscriptions[0].last_offset)
+
     async def reconnect_stream(self, stream: str, offset: int | None = None) -> None:
         """Resubscribe the subscriptions of `stream` (the seed's manual recovery), from
         `offset` when given, else after the last message handed over (or the stored offset

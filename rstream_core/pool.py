@@ -9,10 +9,11 @@ publishers and 256 subscriptions (ids are u8), or fewer when `max_per_connection
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from rstream_core import callbacks
 from rstream_core.client import Client, StreamInfo
@@ -162,6 +163,7 @@ class ConnectionPool:
         connect_attempts: int = 10,
         entry_points: Sequence[tuple[str, int]] = (),
         connect: Callable[[ConnectionParams], Awaitable[Connection]] = Connection.open,
+        credentials_provider: Callable[[], Any] | None = None,
     ) -> None:
         if not 1 <= max_per_connection <= MAX_IDS:
             raise ValueError(f"max_per_connection must be between 1 and {MAX_IDS}")
@@ -170,6 +172,8 @@ class ConnectionPool:
         self.max_per_connection = max_per_connection
         self.connect_attempts = connect_attempts
         self._connect = connect  # how a connection is opened (the tests' fakes take its place)
+        # Called (sync or async) for the current password or token before every connection.
+        self._credentials_provider = credentials_provider
         # The configured addresses (several URIs), tried in turn for the locator.
         self.entry_points = tuple(
             Address(host=host, port=port)
@@ -192,11 +196,11 @@ class ConnectionPool:
         *others, last = self.entry_points
         for address in others:
             try:
-                return await self._connect(self.params.with_address(address))
+                return await self._dial(self.params.with_address(address))
             except (ConnectionClosedError, ClientTimeoutError) as exc:
                 log.info("%s:%d unreachable (%s); trying the next address",
                          address.host, address.port, exc)
-        return await self._connect(self.params.with_address(last))
+        return await self._dial(self.params.with_address(last))
 
     async def stream_info(self, stream: str) -> StreamInfo:
         return await (await self.locator()).stream_info(stream)
@@ -252,7 +256,7 @@ class ConnectionPool:
         delays = LOAD_BALANCER_BACK_OFF.delays()
         for attempt in range(1, self.connect_attempts + 1):
             address = self.load_balancer.resolve(node, self.entry_points)
-            connection = await self._connect(self.params.with_address(address))
+            connection = await self._dial(self.params.with_address(address))
             if self.load_balancer.accept(node, connection.advertised):
                 connection.add_close_listener(self._forget)
                 client = PooledClient(connection, node, self.max_per_connection)
@@ -267,6 +271,22 @@ class ConnectionPool:
             f"could not reach node {node.host}:{node.port} in {self.connect_attempts} attempts",
             code=None,
         )
+
+    async def _dial(self, params: ConnectionParams) -> Connection:
+        provider = self._credentials_provider
+        if provider is not None:
+            secret = await callbacks.call(provider)
+            params = dataclasses.replace(params, password=secret)
+            self.params = dataclasses.replace(self.params, password=secret)
+        return await self._connect(params)
+
+    async def update_secret(self, secret: str) -> None:
+        """Use `secret` from now on, and authenticate every open connection with it again."""
+        self.params = dataclasses.replace(self.params, password=secret)
+        connections = [client.connection for client in self._clients]
+        if self._locator is not None:
+            connections.append(self._locator.connection)
+        await asyncio.gather(*(c.update_secret(secret) for c in connections if c.is_open))
 
     def _on_idle(self, client: PooledClient) -> None:
         callbacks.fire(self._close_if_idle, client)

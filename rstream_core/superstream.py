@@ -22,7 +22,13 @@ from rstream_core.errors import NoRouteError
 from rstream_core.hot_paths import ConfirmCallback
 from rstream_core.producer import Producer, ProducerSettings
 from rstream_core.state import ResourceState
-from rstream_core.types import NO_ROUTE_CODE, ConfirmationStatus, RouteType
+from rstream_core.types import (
+    NO_ROUTE_CODE,
+    ConfirmationStatus,
+    ConsumerOffsetSpecification,
+    OffsetType,
+    RouteType,
+)
 
 log = logging.getLogger("rstream.producer")
 
@@ -79,6 +85,9 @@ class SuperStreamProducer(AsyncResource):
     @property
     def state(self) -> ResourceState:
         return self._producer.state
+
+    async def update_secret(self, secret: str) -> None:
+        await self._producer.update_secret(secret)
 
     async def start(self) -> None:
         await self._producer.start()
@@ -186,9 +195,11 @@ class SuperStreamConsumer(AsyncResource):
         *,
         super_stream: str,
         super_stream_creation_option: SuperStreamCreationOption | None = None,
+        group: str | None = None,
         **consumer_options: Unpack[ConsumerSettings],
     ) -> None:
         self.super_stream = super_stream
+        self.group = group
         self._creation = super_stream_creation_option
         _tell_as(self, consumer_options)
         self._consumer = Consumer(host, port, **consumer_options)
@@ -201,6 +212,9 @@ class SuperStreamConsumer(AsyncResource):
     @property
     def state(self) -> ResourceState:
         return self._consumer.state
+
+    async def update_secret(self, secret: str) -> None:
+        await self._consumer.update_secret(secret)
 
     async def start(self) -> None:
         await self._consumer.start()
@@ -216,8 +230,16 @@ class SuperStreamConsumer(AsyncResource):
         properties: dict[str, Any] | None = None,
         **subscribe_options: Any,
     ) -> dict[str, int]:
-        """Subscribe to every partition; returns the subscriber id of each partition."""
+        """Subscribe to every partition; returns the subscriber id of each partition.
+
+        In a consumer group (`group=...`), every partition has one active member among the
+        group's instances (single active consumer), which resumes from the group's stored
+        offset (else from `offset_specification`, FIRST by default) and stores offsets as it
+        goes (see `_group_options`).
+        """
         props = dict(properties or {})
+        if self.group is not None:
+            subscribe_options = self._group_options(props, subscribe_options)
         single_active = props.get("single-active-consumer") in ("true", True)
         if single_active:
             props["super-stream"] = self.super_stream
@@ -228,6 +250,19 @@ class SuperStreamConsumer(AsyncResource):
             )
             self._subscribers.append(subscribed[stream])
         return subscribed
+
+    def _group_options(self, props: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+        """Subscribe options for a member of the group: single active consumer named after
+        the group, automatic offset tracking, FIRST when the group stored nothing yet."""
+        name = options.get("subscriber_name") or props.get("name") or self.group
+        if name != self.group:
+            raise ValueError(f"a consumer group subscribes as its group ({self.group!r})")
+        props["single-active-consumer"] = "true"
+        props.pop("name", None)
+        options = {**options, "subscriber_name": self.group}
+        options.setdefault("offset_specification", ConsumerOffsetSpecification(OffsetType.FIRST))
+        options.setdefault("offset_tracking", True)
+        return options
 
     async def unsubscribe(self) -> None:
         """End every subscription this object made."""

@@ -110,6 +110,18 @@ class MessageContext:
     offset: int
     timestamp: int
 
+    @property
+    def partition(self) -> str:
+        """The stream the message came from: for a super stream, its partition."""
+        return self.stream
+
+    async def store_offset(self) -> None:
+        """Store this message's offset under the subscriber's name (a consumer group's name
+        for `SuperStreamConsumer(group=...)`), on this message's partition."""
+        if self.subscriber_name is None:
+            raise ValueError("storing an offset needs a named subscriber")
+        await self.consumer.store_offset(self.stream, self.subscriber_name, self.offset)
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class EventContext:

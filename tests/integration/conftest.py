@@ -91,3 +91,14 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def super_stream(client: Client) -> AsyncIterator[str]:
+    """A super stream of three partitions, deleted afterwards."""
+    from rstream_core.arguments import SuperStreamCreationOption
+
+    name = f"super-{uuid.uuid4().hex[:8]}"
+    await client.create_super_stream(name, SuperStreamCreationOption(n_partitions=3))
+    yield name
+    await client.delete_super_stream(name, missing_ok=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -28,14 +27,6 @@ from rstream import (
 from rstream_core.client import Client
 
 from .conftest import HOST, PORT, wait_for
-
-
-@pytest.fixture
-async def super_stream(client: Client) -> AsyncIterator[str]:
-    name = f"super-{uuid.uuid4().hex[:8]}"
-    await client.create_super_stream(name, SuperStreamCreationOption(n_partitions=3))
-    yield name
-    await client.delete_super_stream(name, missing_ok=True)
 
 
 def key_of(message: AMQPMessage) -> str:

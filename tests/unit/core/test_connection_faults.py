@@ -11,7 +11,12 @@ import asyncio
 import pytest
 
 from rstream_core.connection import CloseReason, Connection, ConnectionParams, ConnectionState
-from rstream_core.errors import ClientTimeoutError, ConnectionClosedError, ProtocolError
+from rstream_core.errors import (
+    ClientTimeoutError,
+    ConnectionClosedError,
+    ProtocolError,
+    UnsupportedFeatureError,
+)
 from rstream_core.protocol.codec import encode_frame
 from rstream_core.protocol.frames import PeerPropertiesResponse
 
@@ -110,3 +115,11 @@ async def test_a_failed_handshake_ends_closed(serve) -> None:  # type: ignore[no
     (connection,) = opened
     await asyncio.wait_for(connection._closed.wait(), 2)
     assert connection.state is ConnectionState.CLOSED and not connection.is_open
+
+
+async def test_update_secret_needs_rabbitmq_3_13() -> None:
+    connection = Connection(ConnectionParams())
+    connection.server_properties = {"version": "3.12.14"}
+    with pytest.raises(UnsupportedFeatureError, match=r"3\.13 or newer"):
+        await connection.update_secret("token")
+    assert connection.params.password == "guest"  # unchanged: nothing was sent

@@ -62,3 +62,4 @@ def test_several_uris_share_their_login_or_are_refused() -> None:
     with pytest.raises(ValueError, match="must share") as raised:
         endpoints("x", 1, ["rabbitmq-stream://u:p@a", "rabbitmq-stream+tls://u:p@b"])
     assert ":p@" not in str(raised.value)
+
