@@ -6,6 +6,10 @@ import dataclasses
 from datetime import timedelta
 from typing import Literal
 
+# The highest `initial_offset` the broker takes (2^62 - 1, as the Java client checks it).
+MAX_INITIAL_OFFSET = (1 << 62) - 1
+INITIAL_OFFSET_KEY = "stream-initial-offset"  # RabbitMQ 4.4+
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class StreamArguments:
@@ -21,6 +25,9 @@ class StreamArguments:
     initial_cluster_size: int | None = None
     leader_locator: Literal["client-local", "balanced"] | None = None
     filter_size_bytes: int | None = None
+    # The offset of the stream's first message (RabbitMQ 4.4+), e.g. to continue the offsets
+    # of a stream that this one replaces.
+    initial_offset: int | None = None
     extra: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -30,6 +37,11 @@ class StreamArguments:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError(f"{name} must be positive")
+        if self.initial_offset is not None and not 0 <= self.initial_offset <= MAX_INITIAL_OFFSET:
+            raise ValueError(
+                f"initial_offset must be between 0 and {MAX_INITIAL_OFFSET}, "
+                f"given: {self.initial_offset}"
+            )
 
     def to_map(self) -> dict[str, str]:
         result: dict[str, str] = {}
@@ -45,6 +57,8 @@ class StreamArguments:
             result["queue-leader-locator"] = self.leader_locator
         if self.filter_size_bytes is not None:
             result["stream-filter-size-bytes"] = str(self.filter_size_bytes)
+        if self.initial_offset is not None:
+            result[INITIAL_OFFSET_KEY] = str(self.initial_offset)
         result.update(self.extra)
         return result
 

@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 
-from rstream_core.arguments import StreamArguments, SuperStreamCreationOption, arguments_map
+from rstream_core.arguments import (
+    INITIAL_OFFSET_KEY,
+    StreamArguments,
+    SuperStreamCreationOption,
+    arguments_map,
+)
 from rstream_core.connection import Connection
-from rstream_core.errors import OffsetNotFound, ServerError, StreamDoesNotExist
+from rstream_core.errors import (
+    OffsetNotFound,
+    ServerError,
+    StreamDoesNotExist,
+    UnsupportedFeatureError,
+)
 from rstream_core.plugin_api import Address
 from rstream_core.protocol.constants import Code, Key, OffsetType
 from rstream_core.protocol.frames import (
@@ -67,7 +77,14 @@ class Client:
         exists_ok: bool = False,
     ) -> None:
         accept = (Code.OK, Code.STREAM_ALREADY_EXISTS) if exists_ok else (Code.OK,)
-        frame = CreateStream(stream=stream, arguments=arguments_map(arguments))
+        mapped = arguments_map(arguments)
+        if INITIAL_OFFSET_KEY in mapped and self.connection.server_version < (4, 4):
+            # Older brokers ignore unknown arguments: the stream would silently start at 0.
+            raise UnsupportedFeatureError(
+                "initial_offset (stream-initial-offset) needs RabbitMQ 4.4 or newer; "
+                f"this is {'.'.join(map(str, self.connection.server_version))}"
+            )
+        frame = CreateStream(stream=stream, arguments=mapped)
         await self.connection.request(frame, Response, accept=accept)
 
     async def delete_stream(self, stream: str, missing_ok: bool = False) -> None:

@@ -14,6 +14,7 @@ from rstream_core.errors import (
     PreconditionFailed,
     StreamAlreadyExists,
     StreamDoesNotExist,
+    UnsupportedFeatureError,
 )
 from rstream_core.protocol.constants import OffsetType
 
@@ -106,3 +107,17 @@ async def test_super_stream_with_binding_keys(client: Client) -> None:
         assert await client.route("us", name) == [f"{name}-us"]
     finally:
         await client.delete_super_stream(name)
+
+
+async def test_initial_offset_is_refused_before_rabbitmq_4_4(
+    client: Client, stream_name: str
+) -> None:
+    """Older brokers ignore the argument (the stream would start at 0): refused before sending."""
+    if client.connection.server_version >= (4, 4):
+        await client.create_stream(stream_name, StreamArguments(initial_offset=1000))
+        assert (await client.stream_stats(stream_name)).get("first_chunk_id", -1) in (-1, 1000)
+        await client.delete_stream(stream_name)
+        return
+    with pytest.raises(UnsupportedFeatureError, match=r"4\.4 or newer"):
+        await client.create_stream(stream_name, StreamArguments(initial_offset=1000))
+    assert not await client.stream_exists(stream_name)  # nothing was sent

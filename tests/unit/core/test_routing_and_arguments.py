@@ -131,3 +131,12 @@ def test_the_default_credit_never_stalls_and_stays_bounded(
             outstanding += strategy.on_chunk_processed(len(backlog), records=done)
         assert outstanding or backlog, "stalled: no credit and nothing to process"
         assert outstanding + len(backlog) <= 1000 + initial
+
+
+def test_initial_offset_goes_as_a_string_within_the_brokers_range() -> None:
+    assert StreamArguments(initial_offset=0).to_map() == {"stream-initial-offset": "0"}
+    top = (1 << 62) - 1
+    assert StreamArguments(initial_offset=top).to_map() == {"stream-initial-offset": str(top)}
+    for bad in (-1, 1 << 62):
+        with pytest.raises(ValueError, match="initial_offset must be between 0 and"):
+            StreamArguments(initial_offset=bad)
