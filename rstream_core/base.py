@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Self, TypedDict
 
-from rstream_core import callbacks
+from rstream_core import callbacks, telemetry
 from rstream_core.arguments import StreamArguments, SuperStreamCreationOption
 from rstream_core.client import Client, StreamInfo
 from rstream_core.compat import warn_ignored
@@ -38,6 +38,10 @@ class ConnectionSettings(TypedDict, total=False):
     on_close_handler: OnCloseHandler | None
     on_state_change: StateListener | None
     credentials_provider: Callable[[], Any] | None
+    metrics: bool | None
+    tracing: bool
+    meter_provider: Any
+    tracer_provider: Any
     connect_timeout: float
     plugins: PluginRegistry | None
     # rstream 1.x names, accepted so that existing code keeps running (see ClientBase)
@@ -80,6 +84,9 @@ class ClientBase(AsyncResource):
     without either they are guest/guest on "/". `credentials_provider()` (sync or async)
     returns the password or token for each connection opened, recovery included (an OAuth 2
     token refreshed before it expires); `update_secret` changes it on open connections.
+    With opentelemetry-api installed (`rstream[otel]`), metrics go to `meter_provider` (else
+    the global one) unless `metrics=False`; `tracing=True` adds publish and process spans that
+    carry the trace in the messages' application properties (`traceparent`).
     """
 
     def __init__(
@@ -102,6 +109,10 @@ class ClientBase(AsyncResource):
         on_close_handler: OnCloseHandler | None = None,
         on_state_change: StateListener | None = None,
         credentials_provider: Callable[[], Any] | None = None,
+        metrics: bool | None = None,
+        tracing: bool = False,
+        meter_provider: Any = None,
+        tracer_provider: Any = None,
         connect_timeout: float = 10.0,
         plugins: PluginRegistry | None = None,
         max_publishers_by_connection: int | None = None,
@@ -121,6 +132,9 @@ class ClientBase(AsyncResource):
         )
         mechanism = getattr(sasl_configuration_mechanism, "value", sasl_configuration_mechanism)
         where = endpoints(host, port, uris)
+        # OpenTelemetry instruments when opentelemetry-api is installed (rstream[otel]) and
+        # `metrics` is not False; None otherwise, which is all the hot paths look at.
+        self._telemetry = telemetry.create(metrics, meter_provider, tracer_provider, tracing)
         if where.tls and ssl_context is None:
             ssl_context = ssl.create_default_context()  # verifies the certificate and host
         (first_host, first_port), *_ = where.addresses
@@ -137,6 +151,7 @@ class ClientBase(AsyncResource):
             sasl_mechanism=str(mechanism),
             connect_timeout=connect_timeout,
             plugins=plugins,
+            telemetry=self._telemetry,
         )
         # The plugins this client uses: the installed ones unless it was given its own
         # registry (e.g. `build_registry(blocked=[...])`), looked up once, here.

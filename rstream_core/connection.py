@@ -120,6 +120,8 @@ class ConnectionParams:
     plugins: PluginRegistry | None = dataclasses.field(default=None, repr=False, compare=False)
     # Above the broker's 3 s tarpit on authentication and vhost failures.
     request_timeout: float = 10.0
+    # The client's OpenTelemetry instruments (rstream_core.telemetry), None without them.
+    telemetry: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     def with_address(self, address: Address) -> ConnectionParams:
         return dataclasses.replace(self, host=address.host, port=address.port)
@@ -173,6 +175,7 @@ class Connection:
         self.heartbeat = params.heartbeat
         self.close_reason = CloseReason.OPEN
         self.close_error: RStreamError | None = None
+        self._telemetry = params.telemetry
         self._transport: asyncio.Transport | None = None
         self._reader = FrameReader(PRE_OPEN_FRAME_MAX)
         self._pending: dict[int, asyncio.Future[Any]] = {}
@@ -389,6 +392,8 @@ class Connection:
         self._check_open()
         self._transport.write(data)  # type: ignore[union-attr]
         self._last_write = time.monotonic()
+        if self._telemetry is not None:
+            self._telemetry.written_bytes.add(len(data))
 
     async def drain(self) -> None:
         """Wait while the socket's write buffer is above its high-water mark."""
@@ -424,6 +429,8 @@ class Connection:
 
     def _data_received(self, data: bytes) -> None:
         self._last_read = time.monotonic()
+        if self._telemetry is not None:
+            self._telemetry.read_bytes.add(len(data))
         try:
             self._reader.feed(data)
             for body in self._reader:

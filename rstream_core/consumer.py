@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import inspect
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Unpack
 
-from rstream_core import callbacks
+from rstream_core import callbacks, telemetry
 from rstream_core.base import ClientBase, ConnectionSettings
 from rstream_core.compat import subscription_named
 from rstream_core.errors import ResourceClosedError, RStreamError, UnknownSubscriberError
@@ -114,7 +115,7 @@ class Consumer(ClientBase):
             raise ValueError("a single active consumer needs a name (subscriber_name)")
         settings = SubscriptionSettings(
             stream=stream,
-            callback=callback,
+            callback=self._traced(callback),
             decoder=_decoder(decoder, self._plugins),
             offset=offset_specification or ConsumerOffsetSpecification(OffsetType.FIRST),
             explicit_offset=offset_specification is not None,
@@ -128,6 +129,7 @@ class Consumer(ClientBase):
             verify_crc=self._verify_crc,
             on_decode_error=on_decode_error,
             on_state_change=on_state_change,
+            telemetry=self._telemetry,
             plugins=self._plugins,
         )
         subscription = Subscription(
@@ -145,6 +147,25 @@ class Consumer(ClientBase):
             raise
         self._subscriptions[subscription.subscriber_id] = subscription
         return subscription.subscriber_id
+
+    def _traced(self, callback: MessageCallback) -> MessageCallback:
+        """With tracing on, the callback runs inside a process span that continues the trace
+        the message carries (its `traceparent` application property)."""
+        tracked = self._telemetry
+        if tracked is None or tracked.tracer is None:
+            return callback
+        if inspect.iscoroutinefunction(callback):
+            async def traced_async(message: Any, context: MessageContext) -> Any:
+                with telemetry.process_span(tracked, context.stream, message):
+                    return await callback(message, context)
+
+            return traced_async
+
+        def traced(message: Any, context: MessageContext) -> Any:
+            with telemetry.process_span(tracked, context.stream, message):
+                return callback(message, context)
+
+        return traced
 
     def _subscription_state_changed(self, subscription: Subscription) -> None:
         if self._closed.is_set():

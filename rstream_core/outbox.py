@@ -360,6 +360,10 @@ class Outbox:
     def has_pending(self) -> bool:
         return bool(self._ids)
 
+    @property
+    def pending_count(self) -> int:
+        return len(self._ids)
+
     def take_frames(self) -> list[bytes]:
         """The pending batch as Publish frames, in call order; the batch is then empty."""
         ids, messages, filters = self._ids, self._messages, self._filters

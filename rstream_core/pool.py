@@ -278,7 +278,12 @@ class ConnectionPool:
             secret = await callbacks.call(provider)
             params = dataclasses.replace(params, password=secret)
             self.params = dataclasses.replace(self.params, password=secret)
-        return await self._connect(params)
+        connection = await self._connect(params)
+        telemetry = params.telemetry
+        if telemetry is not None:
+            telemetry.connections.add(1)
+            connection.add_close_listener(lambda _: telemetry.connections.add(-1))
+        return connection
 
     async def update_secret(self, secret: str) -> None:
         """Use `secret` from now on, and authenticate every open connection with it again."""

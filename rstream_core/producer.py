@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Unpack
 
+from rstream_core import telemetry
 from rstream_core.base import ClientBase, ConnectionSettings
 from rstream_core.errors import ClientTimeoutError, ResourceClosedError, ServerError
 from rstream_core.hot_paths import ConfirmCallback
@@ -71,6 +72,10 @@ class Producer(ClientBase):
         self._publishers: dict[tuple[str, str | None], Publisher] = {}
         self._starting: dict[tuple[str, str | None], asyncio.Future[Publisher]] = {}
         self._closed = False
+        # Messages go straight to the publisher unless each needs a step first: a filter
+        # value to extract, or a publish span (tracing). One test on the hot path.
+        self._tracer = self._telemetry.tracer if self._telemetry is not None else None
+        self._direct = filter_value_extractor is None and self._tracer is None
 
     # ------------------------------------------------------------ publishers
 
@@ -102,6 +107,7 @@ class Producer(ClientBase):
             recovery=self._recovery,
             on_unavailable=self._on_publisher_unavailable,
             on_state=self._publisher_state_changed,
+            telemetry=self._telemetry,
         )
         try:
             await publisher.start()
@@ -130,6 +136,11 @@ class Producer(ClientBase):
     def _on_publisher_unavailable(self, publisher: Publisher, reason: str) -> None:
         self._notify_closed(reason, [publisher.stream])
 
+    def _trace(self, stream: str, message: Any) -> None:
+        if self._tracer is not None:
+            assert self._telemetry is not None
+            telemetry.publish_span(self._telemetry, stream, message)
+
     async def _filter_value(self, message: Any) -> str | None:
         extractor = self._filter_value_extractor
         if extractor is None:
@@ -153,11 +164,12 @@ class Producer(ClientBase):
         Waits while `max_unconfirmed` messages are unconfirmed. Returns the publishing id.
         """
         publisher = self._publishers.get((stream, publisher_name))
-        if publisher is not None and publisher.accepting and self._filter_value_extractor is None:
+        if publisher is not None and publisher.accepting and self._direct:
             return publisher.append(message, on_publish_confirm)  # the hot path
         if publisher is None or publisher.failed:
             publisher = await self._publisher(stream, publisher_name)
         await publisher.wait_ready()
+        self._trace(stream, message)
         if self._filter_value_extractor is None:
             return publisher.append(message, on_publish_confirm)
         filter_value = await self._filter_value(message)
@@ -173,6 +185,9 @@ class Producer(ClientBase):
         """Accept a list of messages and write them at once. Returns their publishing ids."""
         publisher = await self._publisher(stream, publisher_name)
         filtering = self._filter_value_extractor is not None
+        if self._tracer is not None:
+            for message in batch:
+                self._trace(stream, message)
         if not filtering and publisher.has_room_for(len(batch)):
             return publisher.append_batch(batch, on_publish_confirm)  # the hot path
         ids = []

@@ -37,6 +37,7 @@ from rstream_core.pool import ConnectionPool, PooledClient
 from rstream_core.protocol.constants import Code
 from rstream_core.protocol.frames import PublishConfirm, PublishError
 from rstream_core.retry import retry
+from rstream_core.telemetry import Telemetry
 from rstream_core.types import PRODUCER_CLOSED_CODE, PRODUCER_NOT_AVAILABLE_CODE
 
 __all__ = ["Encoder", "Publisher", "PublisherState", "default_encode"]
@@ -85,6 +86,7 @@ class Publisher:
         recovery: bool,
         on_unavailable: Callable[[Publisher, str], None],
         on_state: Callable[[Publisher], None] | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.stream = stream
         self.reference = reference
@@ -98,6 +100,8 @@ class Publisher:
         self._recovery = recovery
         self._on_unavailable = on_unavailable
         self._on_state = on_state  # the producer's: it is recovering while a publisher is
+        self._telemetry = telemetry
+        self._attributes = telemetry.stream(stream) if telemetry is not None else {}
         self._faults = FaultLog(log, f"publisher on {stream}", level=logging.ERROR)
         self.outbox = Outbox(
             encode=encode,
@@ -146,6 +150,8 @@ class Publisher:
             self._on_state(self)
 
     async def start(self) -> None:
+        if self._telemetry is not None:
+            self._telemetry.watch_outstanding(self._outstanding)
         await self._attach()
         if self.state is PublisherState.ATTACHING:  # else a drop meanwhile started recovery
             self._enter(PublisherState.READY)
@@ -190,8 +196,9 @@ class Publisher:
         self._enter(PublisherState.CLOSED)
         for task in self._tasks:
             task.cancel()
-        self.outbox.fail_all(PRODUCER_CLOSED_CODE)
-        self._after_settle()
+        self._fail_all(PRODUCER_CLOSED_CODE)
+        if self._telemetry is not None:
+            self._telemetry.unwatch_outstanding(self._outstanding)
         await self._finish_callbacks(timeout)
         self._faults.flush()
         client, self._client = self._client, None
@@ -284,12 +291,15 @@ class Publisher:
         client = self._client
         if not outbox.has_pending or self.state is not PublisherState.READY or client is None:
             return
+        count = outbox.pending_count
         try:
             for frame in outbox.take_frames():
                 client.connection.write(frame)
         except RStreamError:
             # The connection is gone; everything is still unconfirmed for recovery.
             return
+        if self._telemetry is not None:
+            self._telemetry.published.add(count, self._attributes)
         if self._confirm_timeout:
             outbox.written(time.monotonic())
         if not client.connection.writable:
@@ -300,10 +310,25 @@ class Publisher:
     def on_publish_confirm(self, frame: PublishConfirm) -> None:
         self.outbox.confirm(frame.publishing_ids)
         self._after_settle()
+        if self._telemetry is not None:
+            self._telemetry.confirmed.add(len(frame.publishing_ids), self._attributes)
 
     def on_publish_error(self, frame: PublishError) -> None:
-        self.outbox.refuse(frame.errors)
+        self._counting_errors(self.outbox.refuse, frame.errors)
+
+    def _fail_all(self, code: int) -> None:
+        self._counting_errors(self.outbox.fail_all, code)
+
+    def _counting_errors(self, settle: Callable[[Any], None], argument: Any) -> None:
+        """Settle as failed, telling the `errored` counter how many (rare paths only)."""
+        before = len(self.outbox.unconfirmed)
+        settle(argument)
         self._after_settle()
+        if self._telemetry is not None and before > len(self.outbox.unconfirmed):
+            self._telemetry.errored.add(before - len(self.outbox.unconfirmed), self._attributes)
+
+    def _outstanding(self) -> tuple[str, int]:
+        return self.stream, self.outbox.in_flight
 
     def _callback_failed(self, error: BaseException) -> None:
         self._faults.report("the on_publish_confirm callback failed", "a confirm", error,
@@ -392,8 +417,7 @@ class Publisher:
             await asyncio.sleep(min(timeout / 4, 1.0))
             if self.state is not PublisherState.READY:
                 continue  # recovery will re-send them; do not count the outage
-            self.outbox.expire(time.monotonic() - timeout)
-            self._after_settle()
+            self._counting_errors(self.outbox.expire, time.monotonic() - timeout)
 
     # ------------------------------------------------------------ recovery
 
@@ -408,8 +432,7 @@ class Publisher:
             # The next send starts a new publisher; what was in flight is reported lost.
             self._failure = ConnectionClosedError(f"{reason} (recovery is off)")
             self._enter(PublisherState.FAILED)
-            self.outbox.fail_all(PRODUCER_NOT_AVAILABLE_CODE)
-            self._after_settle()
+            self._fail_all(PRODUCER_NOT_AVAILABLE_CODE)
 
     def reconnect(self) -> None:
         """Re-attach in the background and re-send what was not confirmed: after a drop (by
@@ -448,8 +471,7 @@ class Publisher:
         """Recovery cannot succeed: fail what is unconfirmed and every later send."""
         self._failure = error if isinstance(error, RStreamError) else RStreamError(str(error))
         self._enter(PublisherState.FAILED)
-        self.outbox.fail_all(code)
-        self._after_settle()
+        self._fail_all(code)
 
     def _resend(self, sequence: int) -> None:
         """Write every unconfirmed message again, in the original order."""

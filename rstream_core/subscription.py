@@ -46,6 +46,7 @@ from rstream_core.protocol.frames import (
 )
 from rstream_core.retry import retry
 from rstream_core.state import ResourceState, StateListener, StateReporter
+from rstream_core.telemetry import Telemetry
 from rstream_core.types import ConsumerOffsetSpecification, EventContext, MessageContext
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ class SubscriptionSettings:
     verify_crc: bool
     on_decode_error: DecodeErrorHandler | None = None
     on_state_change: StateListener | None = None
+    telemetry: Telemetry | None = None
     plugins: PluginRegistry = dataclasses.field(default_factory=get_registry)
 
 
@@ -152,6 +154,8 @@ class Subscription:
         self.on_end: Callable[[Subscription], None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._states = StateReporter(self, settings.on_state_change)
+        self._telemetry = settings.telemetry
+        self._attributes = self._telemetry.stream(stream) if self._telemetry else {}
         # The consumer's hook: it is recovering while any of its subscriptions is.
         self.on_state: Callable[[Subscription], None] | None = None
 
@@ -287,11 +291,22 @@ class Subscription:
     async def _deliver(self, frame: Deliver) -> int:
         """Hand the chunk's messages over; returns how many records it held."""
         header, records = iter_records(frame.chunk, self._decompress, self._verify_crc)
+        before = self.delivery.last_offset
         if self.delivery.wants(header.chunk_id, len(records)):
             await self._hand_over(records, header.chunk_id, header.timestamp)
+        if self._telemetry is not None:
+            self._count_chunk(self._telemetry, header.chunk_id, len(records), before)
         if self.delivery.counted(len(records)):
             self._store_tracked_offset()
         return len(records)
+
+    def _count_chunk(self, telemetry: Telemetry, first: int, records: int, before: int) -> None:
+        """One chunk read: its size, and how many of its records went to the application."""
+        telemetry.chunks.add(1, self._attributes)
+        telemetry.chunk_size.record(records, self._attributes)
+        handed = self.delivery.last_offset - max(before, first - 1)
+        if handed > 0:
+            telemetry.consumed.add(handed, self._attributes)
 
     async def _hand_over(self, records: list[bytes], first: int, timestamp: int) -> None:
         """`deliver` (in C when built) runs the loop, async callbacks included, and stops only
