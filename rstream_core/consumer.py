@@ -170,11 +170,9 @@ class Consumer(ClientBase):
     def _subscription_state_changed(self, subscription: Subscription) -> None:
         if self._closed.is_set():
             return
-        parts = [s.state for s in self._subscriptions.values()]
-        if subscription.state is ResourceState.RECOVERING or ResourceState.RECOVERING in parts:
-            self._states.enter(ResourceState.RECOVERING)
-        elif subscription.state is ResourceState.OPEN or self.state is ResourceState.RECOVERING:
-            self._states.enter(ResourceState.OPEN)
+        states = [s.state for s in self._subscriptions.values()] + [subscription.state]
+        self._states.follow_parts(ResourceState.RECOVERING in states,
+                                  subscription.state is ResourceState.OPEN)
 
     def _on_subscription_unavailable(self, subscription: Subscription, reason: str) -> None:
         self._notify_closed(reason, [subscription.stream])

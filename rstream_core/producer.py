@@ -128,10 +128,8 @@ class Producer(ClientBase):
         if self._closed:
             return
         states = [p.state for p in self._publishers.values()] + [publisher.state]
-        if PublisherState.RECOVERING in states:
-            self._states.enter(ResourceState.RECOVERING)
-        elif publisher.state is PublisherState.READY or self.state is ResourceState.RECOVERING:
-            self._states.enter(ResourceState.OPEN)
+        self._states.follow_parts(PublisherState.RECOVERING in states,
+                                  publisher.state is PublisherState.READY)
 
     def _on_publisher_unavailable(self, publisher: Publisher, reason: str) -> None:
         self._notify_closed(reason, [publisher.stream])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from rstream_core import callbacks
@@ -50,15 +50,13 @@ class StateReporter:
         if listener is not None:
             callbacks.fire(lambda _: listener(self._resource, old, new), None)
 
+    def follow_parts(self, any_recovering: bool, part_opened: bool) -> None:
+        """A resource made of parts (publishers, subscriptions) is recovering while any part
+        is, and open again once a part opens or none recovers any more."""
+        if any_recovering:
+            self.enter(ResourceState.RECOVERING)
+        elif part_opened or self.state is ResourceState.RECOVERING:
+            self.enter(ResourceState.OPEN)
+
 
 _FINAL = {ResourceState.CLOSING, ResourceState.CLOSED}
-
-
-def combined(parts: Iterable[ResourceState]) -> ResourceState:
-    """An open resource made of parts (publishers, subscriptions) is recovering while any
-    part is."""
-    return (
-        ResourceState.RECOVERING
-        if any(part is ResourceState.RECOVERING for part in parts)
-        else ResourceState.OPEN
-    )

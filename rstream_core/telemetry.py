@@ -99,9 +99,8 @@ def create(enabled: bool | None, meter_provider: Any, tracer_provider: Any,
 
             raise MissingDependencyError("metrics and tracing", "opentelemetry-api", "otel")
         return None
-    if enabled is False and not tracing:
-        return None
-    return Telemetry(meter_provider, tracer_provider, tracing)
+    wanted = enabled is not False or tracing
+    return Telemetry(meter_provider, tracer_provider, tracing) if wanted else None
 
 
 # ------------------------------------------------------------ tracing
