@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-pythons lint typecheck unit integration broker venv clean
+.PHONY: demo test test-pythons fuzz fuzz-ci lint typecheck unit integration broker venv clean
 
 $(STAMP): pyproject.toml setup.py rstream_core/_speedups.c rstream_core/protocol/_speedups.c \
 		plugins/codec_amqp/_speedups.c \
@@ -31,7 +31,8 @@ typecheck: venv
 # The unit tests of what has C speed-ups run twice: with them, then on the pure-Python paths.
 test: venv broker lint typecheck
 	$(BIN)/pytest -q
-	RSTREAM_NO_EXTENSIONS=1 $(BIN)/pytest -q tests/unit/codecs tests/unit/protocol tests/unit/core
+	RSTREAM_NO_EXTENSIONS=1 $(BIN)/pytest -q tests/unit/codecs tests/unit/protocol tests/unit/core \
+		tests/unit/test_fuzz_corpus.py
 
 # The same suite on the other supported Pythons (pyenv's, as on every machine of ours), each
 # in its own venv (.venv-3.12, .venv-3.13); the C extensions build beside each other.
@@ -50,6 +51,29 @@ test-pythons: broker
 		$$venv/bin/pytest -q; \
 		RSTREAM_NO_EXTENSIONS=1 $$venv/bin/pytest -q tests/unit/codecs tests/unit/protocol tests/unit/core; \
 	done
+
+# Coverage-guided fuzzing (atheris) of the frame reader, the chunk parser, the sub-entry
+# decompressors and the AMQP decoder, FUZZ_SECONDS per target, with the C extensions and
+# without; new inputs land in tests/fuzz/corpus, crashes in tests/fuzz/crashes. CI runs
+# fuzz-ci, the same with a small budget.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := frames chunk decompress amqp
+
+fuzz: venv
+	$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/pip install -q "atheris>=2.3"
+	set -e; for target in $(FUZZ_TARGETS); do \
+		for pure in "" 1; do \
+			echo "== fuzz $$target$${pure:+ (pure Python)}, $(FUZZ_SECONDS) s"; \
+			log=tests/fuzz/crashes/last-$$target.log; mkdir -p tests/fuzz/crashes; \
+			RSTREAM_NO_EXTENSIONS=$$pure $(BIN)/python tests/fuzz/run.py $$target \
+				-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 > $$log 2>&1 \
+				|| { tail -40 $$log; exit 1; }; \
+			grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)" $$log; \
+		done; \
+	done
+
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=15
 
 demo: venv broker
 	$(BIN)/rstream perf --duration 10

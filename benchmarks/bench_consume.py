@@ -48,9 +48,11 @@ from common import (
     Stopwatch,
     Tally,
     body,
+    loop_title,
     markdown_table,
     median_results,
     parser,
+    run_loop,
     run_script,
     stream_name,
 )
@@ -117,7 +119,7 @@ def records_per_chunk(host: str, port: int, streams: Streams, count: int) -> str
     """The note on both streams' chunks (also on stderr); the raw reader counts them."""
     averages = []
     for stream in (streams.main, streams.small):
-        records, chunks = asyncio.run(chunk_stats(host, port, count, stream))
+        records, chunks = run_loop(chunk_stats(host, port, count, stream))
         averages.append(f"{records / chunks:,.1f} ({records:,} records in {chunks:,} chunks)")
     note = (
         f"Records per chunk on average: {averages[0]} in the stream written by ours, "
@@ -157,7 +159,7 @@ def measure_ours(host: str, port: int, streams: Streams, count: int,
         gc.collect()
         try:
             run = consume_ours(host, port, streams.of(mode), count, mode)
-            results.append(asyncio.run(asyncio.wait_for(run, timeout)))
+            results.append(run_loop(asyncio.wait_for(run, timeout)))
         except Exception as exc:
             results.append(Result.failed(OURS, mode, count, mode, repr(exc)[:200]))
     return results
@@ -188,7 +190,7 @@ def profile_ours(host: str, port: int, streams: Streams, count: int, mode: str) 
     """Run one of our modes under cProfile and print where the time goes (stderr)."""
     profiler = cProfile.Profile()
     profiler.enable()
-    result = asyncio.run(consume_ours(host, port, streams.of(mode), count, mode))
+    result = run_loop(consume_ours(host, port, streams.of(mode), count, mode))
     profiler.disable()
     print(f"{mode}: {result.rate:,.0f} msg/s under the profiler", file=sys.stderr)
     pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
@@ -222,7 +224,7 @@ def main() -> None:
     only = set(a.only or ["ours", "peers", "raw"])
     print(f"# writing {a.count:,} messages, with ours and with rstream 1.1.1", file=sys.stderr,
           flush=True)
-    streams = Streams(asyncio.run(write_stream(a.host, a.port, a.count, a.batch)),
+    streams = Streams(run_loop(write_stream(a.host, a.port, a.count, a.batch)),
                       stream_name("consume-small"))
     try:
         write_args = ["--count", str(a.count), "--batch", str(a.batch), "--host", a.host,
@@ -235,8 +237,8 @@ def main() -> None:
             return
         rounds = measure_rounds(a, only, streams)
     finally:
-        asyncio.run(delete_streams(a.host, a.port, [streams.main, streams.small]))
-    title = f"Consume {a.count:,} messages from the first offset"
+        run_loop(delete_streams(a.host, a.port, [streams.main, streams.small]))
+    title = f"Consume {a.count:,} messages from the first offset" + loop_title()
     print(markdown_table(title, median_results(rounds)))
     print(note)
 

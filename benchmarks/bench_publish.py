@@ -36,9 +36,11 @@ from common import (
     Stopwatch,
     async_confirm_counter,
     body,
+    loop_title,
     markdown_table,
     median_results,
     parser,
+    run_loop,
     run_script,
     stream_name,
 )
@@ -115,7 +117,7 @@ def measure_ours(host: str, port: int, count: int, batch: int, timeout: float) -
         gc.collect()
         measurement = publish_ours(host, port, count, batch, mode)
         try:
-            results.append(asyncio.run(_bounded(measurement, timeout)))
+            results.append(run_loop(_bounded(measurement, timeout)))
         except Exception as exc:
             results.append(Result.failed(OURS, mode, count, mode, repr(exc)[:200]))
     return results
@@ -148,7 +150,7 @@ def profile_ours(host: str, port: int, count: int, batch: int, mode: str) -> Non
     """Run one of our modes under cProfile and print where the time goes (stderr)."""
     profiler = cProfile.Profile()
     profiler.enable()
-    result = asyncio.run(publish_ours(host, port, count, batch, mode))
+    result = run_loop(publish_ours(host, port, count, batch, mode))
     profiler.disable()
     print(f"{mode}: {result.rate:,.0f} msg/s under the profiler", file=sys.stderr)
     stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime")
@@ -178,7 +180,7 @@ def main() -> None:
         if "raw" in only:
             results += measure_raw(common_args, a.batch, a.count, a.timeout)
         rounds.append(results)
-    title = f"Publish {a.count:,} messages, until all confirmed"
+    title = f"Publish {a.count:,} messages, until all confirmed" + loop_title()
     print(markdown_table(title, median_results(rounds)))
 
 

@@ -203,6 +203,35 @@ def stream_name(tag: str) -> str:
     return f"bench-{tag}-{uuid.uuid4().hex[:10]}"
 
 
+# Set by --uvloop; the peers' and the raw ceiling's processes inherit it from the environment.
+UVLOOP_ENV = "BENCH_UVLOOP"
+
+
+def on_uvloop() -> bool:
+    return os.environ.get(UVLOOP_ENV) == "1"
+
+
+def run_loop(main: Coroutine[Any, Any, Any]) -> Any:
+    """`asyncio.run(main)`, on uvloop when the run asked for it (--uvloop)."""
+    if not on_uvloop():
+        return asyncio.run(main)
+    import uvloop  # an ImportError here means: pip install uvloop into this venv
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
+
+
+class _UseUvloop(argparse.Action):
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        os.environ[UVLOOP_ENV] = "1"
+        setattr(namespace, self.dest, True)
+
+
+def loop_title() -> str:
+    """What a table title says of the event loop."""
+    return ", on uvloop" if on_uvloop() else ""
+
+
 def parser(description: str) -> argparse.ArgumentParser:
     """The options every benchmark script takes."""
     p = argparse.ArgumentParser(description=description)
@@ -214,6 +243,8 @@ def parser(description: str) -> argparse.ArgumentParser:
                    help="seconds before one measurement is given up")
     p.add_argument("--rounds", type=int, default=1,
                    help="repeat every measurement this many times and report the median")
+    p.add_argument("--uvloop", action=_UseUvloop, nargs=0, default=False,
+                   help="run every client (ours, the peers, the raw ceiling) on uvloop")
     return p
 
 

@@ -27,7 +27,7 @@ import dataclasses
 import struct
 from typing import Any
 
-from common import SMALL_CHUNKS, Result, Stopwatch, body, parser, stream_name
+from common import SMALL_CHUNKS, Result, Stopwatch, body, parser, run_loop, stream_name
 
 from rstream_core.protocol.codec import decode_frame, encode_frame
 from rstream_core.protocol.constants import Code, Key, OffsetType
@@ -296,23 +296,23 @@ def main() -> None:
     p.add_argument("--small-stream", help="consume: also read this stream of small chunks")
     args = p.parse_args()
     if args.what == "version":
-        print(asyncio.run(broker_version(args.host, args.port)))
+        print(run_loop(broker_version(args.host, args.port)))
         return
     if args.what == "publish":
-        result = asyncio.run(publish(args.host, args.port, args.count, args.batch))
+        result = run_loop(publish(args.host, args.port, args.count, args.batch))
         print(result.to_json(), flush=True)
         return
     if not args.stream:
         p.error(f"{args.what} needs --stream")
     if args.what == "chunks":
-        records, chunks = asyncio.run(chunk_stats(args.host, args.port, args.count, args.stream))
+        records, chunks = run_loop(chunk_stats(args.host, args.port, args.count, args.stream))
         print(f"{records} records in {chunks} chunks: {records / chunks:.1f} per chunk")
         return
-    print(asyncio.run(consume(args.host, args.port, args.count, args.stream)).to_json(),
+    print(run_loop(consume(args.host, args.port, args.count, args.stream)).to_json(),
           flush=True)
     if args.small_stream:
         small = consume(args.host, args.port, args.count, args.small_stream, small=True)
-        print(asyncio.run(small).to_json(), flush=True)
+        print(run_loop(small).to_json(), flush=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #
 #   benchmarks/run_all.sh                  # 1,000,000 messages per measurement, 3 rounds
 #   COUNT=50000 ROUNDS=1 benchmarks/run_all.sh      # a quick check
+#   UVLOOP=1 benchmarks/run_all.sh          # every client on uvloop (results-uvloop.md)
 #
 # Needs the broker on HOST:PORT (default 127.0.0.1:5552, guest/guest), our venv (.venv, from
 # `make venv`) and the peers' venv (.benchvenv), created here on first use.
@@ -17,12 +18,17 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5552}
 PY=.venv/bin/python
 PEER_PY=.benchvenv/bin/python
-OUT=benchmarks/results.md
+UVLOOP=${UVLOOP:-}
+OUT=benchmarks/results${UVLOOP:+-uvloop}.md
 
 if [ ! -x "$PEER_PY" ]; then
     # The peers' top-level package `rstream` clashes with ours: they get a venv of their own.
     python3 -m venv .benchvenv
     .benchvenv/bin/pip install -q rstream==1.1.1 rbfly
+fi
+if [ -n "$UVLOOP" ]; then
+    "$PY" -c "import uvloop" 2>/dev/null || .venv/bin/pip install -q uvloop
+    "$PEER_PY" -I -c "import uvloop" 2>/dev/null || .benchvenv/bin/pip install -q uvloop
 fi
 
 version_of() {
@@ -37,7 +43,15 @@ cpu() {
     echo "$model (family $family)"
 }
 
-args=(--count "$COUNT" --rounds "$ROUNDS" --host "$HOST" --port "$PORT")
+event_loop() {
+    if [ -n "$UVLOOP" ]; then
+        echo "uvloop $("$PY" -c 'import uvloop; print(uvloop.__version__)') for every client"
+    else
+        echo "asyncio's default loop"
+    fi
+}
+
+args=(--count "$COUNT" --rounds "$ROUNDS" --host "$HOST" --port "$PORT" ${UVLOOP:+--uvloop})
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 {
@@ -49,6 +63,7 @@ trap 'rm -f "$tmp"' EXIT
     echo "- broker: RabbitMQ $("$PY" benchmarks/raw_ceiling.py version --host "$HOST" --port "$PORT") on $HOST:$PORT"
     echo "- peers: rstream $(version_of rstream), rbfly $(version_of rbfly)"
     echo "- messages per measurement: $COUNT; $ROUNDS rounds, each row the median round"
+    echo "- event loop: $(event_loop)"
     echo
 } > "$tmp"
 

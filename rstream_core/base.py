@@ -14,7 +14,7 @@ from rstream_core.compat import warn_ignored
 from rstream_core.connection import ConnectionParams
 from rstream_core.plugins import PluginRegistry, get_registry
 from rstream_core.pool import MAX_IDS, ConnectionPool
-from rstream_core.protocol.constants import DEFAULT_FRAME_MAX, DEFAULT_HEARTBEAT
+from rstream_core.protocol.constants import DEFAULT_FRAME_MAX, DEFAULT_HEARTBEAT, MAX_INBOUND_FRAME
 from rstream_core.state import ResourceState, StateListener, StateReporter
 from rstream_core.types import OnClosedErrorInfo, OnCloseHandler, SlasMechanism
 from rstream_core.uri import endpoints
@@ -29,6 +29,7 @@ class ConnectionSettings(TypedDict, total=False):
     vhost: str | None
     ssl_context: ssl.SSLContext | None
     frame_max: int
+    max_inbound_frame: int
     heartbeat: int
     load_balancer_mode: bool
     load_balancer: str | None
@@ -100,6 +101,7 @@ class ClientBase(AsyncResource):
         vhost: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         frame_max: int = DEFAULT_FRAME_MAX,
+        max_inbound_frame: int = MAX_INBOUND_FRAME,
         heartbeat: int = DEFAULT_HEARTBEAT,
         load_balancer_mode: bool = False,
         load_balancer: str | None = None,
@@ -146,6 +148,7 @@ class ClientBase(AsyncResource):
             vhost=_first(vhost, where.vhost, "/"),
             ssl_context=ssl_context,
             frame_max=frame_max,
+            max_inbound_frame=max_inbound_frame,
             heartbeat=heartbeat,
             connection_name=connection_name,
             sasl_mechanism=str(mechanism),

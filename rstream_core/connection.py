@@ -33,6 +33,7 @@ from rstream_core.protocol.codec import decode_frame, encode_frame, encode_reque
 from rstream_core.protocol.constants import (
     DEFAULT_FRAME_MAX,
     DEFAULT_HEARTBEAT,
+    MAX_INBOUND_FRAME,
     PRE_OPEN_FRAME_MAX,
     Code,
     Key,
@@ -116,6 +117,8 @@ class ConnectionParams:
     connection_name: str | None = None
     sasl_mechanism: str = "PLAIN"
     connect_timeout: float = 10.0
+    # The largest frame accepted after Open (before it: PRE_OPEN_FRAME_MAX).
+    max_inbound_frame: int = MAX_INBOUND_FRAME
     # Where the SASL mechanism comes from: the client's registry, else the installed plugins.
     plugins: PluginRegistry | None = dataclasses.field(default=None, repr=False, compare=False)
     # Above the broker's 3 s tarpit on authentication and vhost failures.
@@ -256,7 +259,7 @@ class Connection:
         opened = await self.request(Open(virtual_host=p.vhost), OpenResponse)
         self.connection_properties = dict(opened.properties)
         # Deliver frames carry whole chunks and ignore frame_max (docs/protocol.md 1.4).
-        self._reader.max_frame_size = None
+        self._reader.max_frame_size = p.max_inbound_frame
         if self.server_version >= (3, 11):
             versions = await self.request(
                 ExchangeCommandVersions(commands=CLIENT_COMMANDS),

@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 import _path  # noqa: F401  (puts benchmarks/ on sys.path for `common`)
-from common import SMALL_CHUNKS, Result, Stopwatch, body, parser
+from common import SMALL_CHUNKS, Result, Stopwatch, body, parser, run_loop
 from rbfly.streams import Offset, streams_client
 
 CLIENT = "rbfly"
@@ -63,7 +63,7 @@ def main() -> None:
         print(f"# rbfly: {mode}", file=sys.stderr, flush=True)
         gc.collect()
         try:
-            result = asyncio.run(asyncio.wait_for(measure(uri, stream, a.count, mode),
+            result = run_loop(asyncio.wait_for(measure(uri, stream, a.count, mode),
                                                   a.timeout))
         except Exception as exc:
             result = Result.failed(CLIENT, mode, a.count, baseline, repr(exc)[:200])

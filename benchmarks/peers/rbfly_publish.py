@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 import _path  # noqa: F401  (puts benchmarks/ on sys.path for `common`)
-from common import Result, Stopwatch, body, parser, stream_name
+from common import Result, Stopwatch, body, parser, run_loop, stream_name
 from rbfly.streams import PublisherBatchFast, streams_client
 
 CLIENT = "rbfly"
@@ -55,7 +55,7 @@ def main() -> None:
         gc.collect()
         try:
             run = measure(uri, a.count, batch, baseline)
-            results.append(asyncio.run(asyncio.wait_for(run, a.timeout)))
+            results.append(run_loop(asyncio.wait_for(run, a.timeout)))
         except Exception as exc:
             print(f"# rbfly batch {batch} failed: {exc!r}", file=sys.stderr)
     if not results:

@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 import _path  # noqa: F401  (puts benchmarks/ on sys.path for `common`)
-from common import ASYNC_CALLBACK, SMALL_CHUNKS, Result, Stopwatch, Tally, body, parser
+from common import ASYNC_CALLBACK, SMALL_CHUNKS, Result, Stopwatch, Tally, body, parser, run_loop
 
 from rstream import Consumer, ConsumerOffsetSpecification, OffsetType, amqp_decoder
 
@@ -62,7 +62,7 @@ def main() -> None:
         gc.collect()
         try:
             run = measure(a.host, a.port, stream, a.count, mode)
-            result = asyncio.run(asyncio.wait_for(run, a.timeout))
+            result = run_loop(asyncio.wait_for(run, a.timeout))
         except Exception as exc:
             result = Result.failed(CLIENT, mode, a.count, mode, repr(exc)[:200])
         print(result.to_json(), flush=True)

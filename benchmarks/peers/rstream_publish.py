@@ -24,6 +24,7 @@ from common import (
     async_confirm_counter,
     body,
     parser,
+    run_loop,
     stream_name,
 )
 
@@ -91,7 +92,7 @@ def main() -> None:
         gc.collect()
         run = measure(a.host, a.port, a.count, a.batch, mode, send, async_callback)
         try:
-            result = asyncio.run(asyncio.wait_for(run, a.timeout))
+            result = run_loop(asyncio.wait_for(run, a.timeout))
         except Exception as exc:
             result = Result.failed(CLIENT, mode, a.count, mode, repr(exc)[:200])
         print(result.to_json(), flush=True)

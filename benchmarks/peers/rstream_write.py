@@ -18,7 +18,7 @@ import asyncio
 import sys
 
 import _path  # noqa: F401  (puts benchmarks/ on sys.path for `common`)
-from common import Countdown, Result, Stopwatch, body, parser
+from common import Countdown, Result, Stopwatch, body, parser, run_loop
 
 from rstream import AMQPMessage, Producer
 
@@ -47,7 +47,7 @@ def main() -> None:
     print(f"# rstream 1.1.1: writing {a.count:,} messages to {a.stream}", file=sys.stderr,
           flush=True)
     run = write(a.host, a.port, a.stream, a.count, a.batch)
-    print(asyncio.run(asyncio.wait_for(run, a.timeout)).to_json(), flush=True)
+    print(run_loop(asyncio.wait_for(run, a.timeout)).to_json(), flush=True)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,15 @@ import argparse
 import asyncio
 import contextlib
 import struct
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from rstream_core.consumer import Consumer
+from rstream_core.errors import MissingDependencyError
+from rstream_core.loops import loop_factory, loop_name, run
 from rstream_core.producer import Producer
 from rstream_core.protocol.constants import OffsetType
 from rstream_core.types import ConfirmationStatus, ConsumerOffsetSpecification, MessageContext
@@ -38,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=100, help="messages per send_batch; 1 = send")
     parser.add_argument("--codec", choices=("amqp", "binary"), default="amqp")
     parser.add_argument("--no-consumer", action="store_true", help="only publish")
+    parser.add_argument("--uvloop", action="store_true",
+                        help="run on uvloop (needs the rstream[uvloop] extra)")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -132,7 +137,8 @@ def summary(
     counters: Counters, publish_seconds: float, total_seconds: float, args: argparse.Namespace
 ) -> None:
     lat = counters.latencies_us
-    print(f"\nsummary ({args.codec}, {args.size}-byte messages, batch {args.batch}):")
+    print(f"\nsummary ({args.codec}, {args.size}-byte messages, batch {args.batch},"
+          f" {loop_name()} event loop):")
     print(f"  published and confirmed {counters.confirmed:,} messages in {publish_seconds:.2f} s"
           f" = {counters.confirmed / publish_seconds:,.0f} msg/s")
     if counters.consumed:
@@ -144,6 +150,11 @@ def summary(
 
 
 def main_perf(args: argparse.Namespace, connection: dict[str, Any]) -> int:
+    try:
+        loop_factory(args.uvloop)
+    except MissingDependencyError as exc:
+        print(f"rstream: {exc}", file=sys.stderr)
+        return 2
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(run_perf(args, connection))
+        return run(run_perf(args, connection), uvloop=args.uvloop)
     return 130

@@ -30,6 +30,21 @@ _SUB_ENTRY_BIT = 0x80000000
 # decompress(compression id, compressed body, uncompressed size) -> uncompressed body
 Decompress = Callable[[int, bytes, int], bytes]
 
+_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DecompressionLimits:
+    """How much compressed sub-entry batches may expand to. A batch announces its
+    uncompressed size (up to 4 GiB) and decompressors allocate that much: these caps are
+    checked against the announced sizes before anything is decompressed."""
+
+    per_batch: int = 64 * _MIB
+    per_chunk: int = 256 * _MIB
+
+
+DEFAULT_LIMITS = DecompressionLimits()
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChunkHeader:
@@ -68,15 +83,19 @@ def parse_chunk_header(chunk: bytes | memoryview) -> ChunkHeader:
 
 
 def iter_records(
-    chunk: bytes, decompress: Decompress, verify_crc: bool = False
+    chunk: bytes,
+    decompress: Decompress,
+    verify_crc: bool = False,
+    limits: DecompressionLimits = DEFAULT_LIMITS,
 ) -> tuple[ChunkHeader, list[bytes]]:
     """The header and every message of a chunk, in offset order.
 
     `decompress` is called for compressed sub-entry batches only. Chunks that are not user
     data (tracking chunks, seen with chunk_selector=all) hold no messages: their list is
     empty, but their header still tells which offsets they take up.
-    Raises ProtocolError for any inconsistency (MissingDependencyError and other rstream
-    errors raised by `decompress` pass through).
+    Raises ProtocolError for any inconsistency, and for compressed batches announcing more than
+    `limits` allow (MissingDependencyError and other rstream errors raised by `decompress`
+    pass through).
     """
     header = parse_chunk_header(chunk)
     end = CHUNK_HEADER_SIZE + header.data_length
@@ -89,7 +108,7 @@ def iter_records(
         _verify_crc(chunk, end, header)
     if header.chunk_type != ChunkType.USER:
         return header, []
-    records, entries = _read_entries(chunk, end, decompress)
+    records, entries = _read_entries(chunk, end, decompress, limits)
     if entries != header.num_entries or len(records) != header.num_records:
         raise ProtocolError(
             f"chunk {header.chunk_id} announces {header.num_entries} entries and "
@@ -106,18 +125,20 @@ def _verify_crc(chunk: bytes, end: int, header: ChunkHeader) -> None:
         )
 
 
-def _read_entries(chunk: bytes, end: int, decompress: Decompress) -> tuple[list[bytes], int]:
+def _read_entries(
+    chunk: bytes, end: int, decompress: Decompress, limits: DecompressionLimits
+) -> tuple[list[bytes], int]:
     """Every record of the data section, and the number of entries they came from: by the
     core's C extension for the usual chunk (simple entries only), else by Python."""
     if _c_read_simple_entries is not None:
         records = _c_read_simple_entries(chunk, CHUNK_HEADER_SIZE, end)
         if records is not NotImplemented:
             return records, len(records)
-    return python_read_entries(chunk, end, decompress)
+    return python_read_entries(chunk, end, decompress, limits)
 
 
 def python_read_entries(
-    chunk: bytes, end: int, decompress: Decompress
+    chunk: bytes, end: int, decompress: Decompress, limits: DecompressionLimits = DEFAULT_LIMITS
 ) -> tuple[list[bytes], int]:
     """Every record of the data section, and the number of entries they came from (the
     reference of the C version)."""
@@ -126,6 +147,7 @@ def python_read_entries(
     unpack = _U32.unpack_from
     pos = CHUNK_HEADER_SIZE
     entries = 0
+    expansion = _Expansion(limits)
     # The hot loop checks bounds once, after the loop: an entry that overruns `end` leaves
     # pos > end, which also ends the loop. (Bytes past `end` are never handed out then.)
     try:
@@ -133,7 +155,7 @@ def python_read_entries(
             entries += 1
             size: int = unpack(chunk, pos)[0]
             if size & _SUB_ENTRY_BIT:
-                pos = _read_sub_entry(chunk, pos, end, decompress, records)
+                pos = _read_sub_entry(chunk, pos, end, decompress, records, expansion)
                 continue
             start = pos + 4
             pos = start + size
@@ -148,8 +170,36 @@ def python_read_entries(
 _c_read_simple_entries = None if EXTENSION is None else EXTENSION.read_simple_entries
 
 
+class _Expansion:
+    """What the compressed batches of one chunk announced so far, against the limits."""
+
+    __slots__ = ("left", "limits")
+
+    def __init__(self, limits: DecompressionLimits) -> None:
+        self.limits = limits
+        self.left = limits.per_chunk
+
+    def allow(self, size: int) -> None:
+        if size > self.limits.per_batch:
+            raise ProtocolError(
+                f"a compressed sub-entry batch announces {size} bytes, above the limit of "
+                f"{self.limits.per_batch} bytes per batch"
+            )
+        self.left -= size
+        if self.left < 0:
+            raise ProtocolError(
+                f"the compressed sub-entry batches of a chunk announce more than the limit of "
+                f"{self.limits.per_chunk} bytes per chunk"
+            )
+
+
 def _read_sub_entry(
-    chunk: bytes, pos: int, end: int, decompress: Decompress, records: list[bytes]
+    chunk: bytes,
+    pos: int,
+    end: int,
+    decompress: Decompress,
+    records: list[bytes],
+    expansion: _Expansion,
 ) -> int:
     """Append the records of the sub-entry batch at `pos`; return the offset after it."""
     start = pos + SUB_ENTRY_FIELDS.size
@@ -170,6 +220,7 @@ def _read_sub_entry(
             )
         split_records(chunk, start, stop, count, records)
     else:
+        expansion.allow(uncompressed_size)
         payload = _decompress(decompress, compression, chunk[start:stop], uncompressed_size)
         split_records(payload, 0, len(payload), count, records)
     return stop

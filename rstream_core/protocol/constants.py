@@ -109,6 +109,10 @@ DEFAULT_HEARTBEAT = 60
 # Servers from 4.3.5 on drop the socket for any frame above this size before Open succeeds,
 # and the Java client caps inbound frames at the same value until then.
 PRE_OPEN_FRAME_MAX = 8192
+# After Open, Deliver frames carry whole chunks whatever frame_max says, so the negotiated
+# frame_max cannot bound them; this does (a peer announcing more is dropped with a
+# ProtocolError before anything is buffered for it). Chunks are far smaller in practice.
+MAX_INBOUND_FRAME = 256 * 1024 * 1024
 
 # A protocol string has an i16 length, and the server refuses -1 in requests.
 MAX_STRING_BYTES = 0x7FFF

@@ -22,8 +22,9 @@ class FrameReader:
 
     `max_frame_size` bounds the declared size of incoming frames (None: no limit); a frame
     above it raises ProtocolError as soon as its size prefix is read, before its body is
-    waited for. It starts at the 8 KiB pre-Open ceiling; the connection lifts it after Open
-    because the server sends whole chunks in Deliver frames whatever frame_max says.
+    waited for. It starts at the 8 KiB pre-Open ceiling; after Open the connection raises it to
+    `max_inbound_frame` (256 MiB by default), not to frame_max, because the server sends whole
+    chunks in Deliver frames whatever frame_max says.
 
     After a ProtocolError the byte stream is out of step: the reader must be dropped.
     """

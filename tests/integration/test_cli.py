@@ -32,3 +32,20 @@ def test_perf_prints_live_lines_and_a_summary() -> None:
     out = rstream("perf", "--duration", "2", "--codec", "amqp")
     assert "published" in out and "summary" in out
     assert "latency ms: p50" in out
+
+
+def test_perf_without_uvloop_installed_names_the_extra() -> None:
+    # sys.modules["uvloop"] = None makes `import uvloop` fail as if it were not installed.
+    code = (
+        "import sys; sys.modules['uvloop'] = None; "
+        "from rstream_core.cli.main import main; sys.exit(main())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "--host", "127.0.0.1", "perf", "--uvloop"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "rstream: the uvloop event loop needs the 'uvloop' package: "
+        'pip install "rstream[uvloop]"'
+    )

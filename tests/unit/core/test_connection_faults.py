@@ -7,6 +7,9 @@ connection with a ProtocolError and that a silent peer never hangs us.
 from __future__ import annotations
 
 import asyncio
+import functools
+import struct
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -17,8 +20,15 @@ from rstream_core.errors import (
     ProtocolError,
     UnsupportedFeatureError,
 )
-from rstream_core.protocol.codec import encode_frame
+from rstream_core.protocol import frames as f
+from rstream_core.protocol.codec import decode_frame, encode_frame
+from rstream_core.protocol.constants import MAX_INBOUND_FRAME
 from rstream_core.protocol.frames import PeerPropertiesResponse
+from rstream_core.protocol.reader import FrameReader
+from tests.unit.conftest import Handler
+from tests.unit.core.handshake import broker_answers
+
+Serve = Callable[[Handler], Awaitable[int]]  # the `serve` fixture (tests/unit/conftest.py)
 
 
 def params(port: int, **more: float) -> ConnectionParams:
@@ -123,3 +133,37 @@ async def test_update_secret_needs_rabbitmq_3_13() -> None:
     with pytest.raises(UnsupportedFeatureError, match=r"3\.13 or newer"):
         await connection.update_secret("token")
     assert connection.params.password == "guest"  # unchanged: nothing was sent
+
+
+async def _handshake_then(
+    announce: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    """Answer the handshake as a broker does, then announce a frame of `announce` bytes."""
+    frames = FrameReader(None)
+    while data := await reader.read(65536):
+        frames.feed(data)
+        for body in frames:
+            frame = decode_frame(body)
+            for answer in broker_answers(frame):
+                writer.write(encode_frame(answer))
+            if isinstance(frame, f.ExchangeCommandVersions):  # the handshake's last request
+                await writer.drain()
+                await asyncio.sleep(0.3)  # Connection.open has returned by then
+                writer.write(struct.pack(">I", announce))
+                await writer.drain()
+
+
+@pytest.mark.parametrize(("limit", "announced"), [(MAX_INBOUND_FRAME, 2**30), (1000, 1001)])
+async def test_oversized_frame_after_open_closes_the_connection(
+    serve: Serve, limit: int, announced: int
+) -> None:
+    port = await serve(functools.partial(_handshake_then, announced))
+    connection = await Connection.open(params(port, max_inbound_frame=limit))
+    closed = asyncio.Event()
+    connection.add_close_listener(lambda _: closed.set())
+    await asyncio.wait_for(closed.wait(), 5)
+    assert connection.close_reason is CloseReason.PROTOCOL
+    assert isinstance(connection.close_error, ProtocolError)
+    assert f"frame of {announced} bytes is above the limit of {limit} bytes" in str(
+        connection.close_error
+    )

@@ -14,33 +14,11 @@ from rstream_core.client import Client
 from rstream_core.connection import Connection, ConnectionParams
 from rstream_core.protocol import frames as f
 from rstream_core.protocol.codec import decode_frame, encode_frame
-from rstream_core.protocol.constants import Key
 from rstream_core.protocol.reader import FrameReader
+from tests.unit.core.handshake import broker_answers
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 Serve = Callable[[Handler], Awaitable[int]]  # the `serve` fixture (tests/unit/conftest.py)
-
-
-def _answers(frame: f.Frame) -> list[f.Frame]:
-    """A broker's answers to the handshake and to Close."""
-    if isinstance(frame, f.PeerProperties):
-        version = {"version": "4.3.6"}  # 3.11+: the handshake ends with ExchangeCommandVersions
-        return [f.PeerPropertiesResponse(correlation_id=frame.correlation_id, code=1,
-                                         properties=version)]
-    if isinstance(frame, f.SaslHandshake):
-        return [f.SaslHandshakeResponse(correlation_id=frame.correlation_id, code=1,
-                                        mechanisms=("PLAIN",))]
-    if isinstance(frame, f.SaslAuthenticate):
-        return [f.SaslAuthenticateResponse(correlation_id=frame.correlation_id, code=1),
-                f.Tune(frame_max=1048576, heartbeat=0)]
-    if isinstance(frame, f.Open):
-        return [f.OpenResponse(correlation_id=frame.correlation_id, code=1)]
-    if isinstance(frame, f.ExchangeCommandVersions):
-        return [f.ExchangeCommandVersionsResponse(correlation_id=frame.correlation_id, code=1,
-                                                  commands=())]
-    if isinstance(frame, f.Close):
-        return [f.Response(key=Key.CLOSE, correlation_id=frame.correlation_id, code=1)]
-    return []
 
 
 def _metadata_response(request: f.Metadata) -> f.MetadataResponse:
@@ -60,7 +38,7 @@ async def _fake_broker(
         for body in frames:
             frame = decode_frame(body)
             seen.append(frame)
-            answers = _answers(frame)
+            answers = broker_answers(frame)
             if isinstance(frame, f.Metadata):
                 held.append(frame)
                 if len(held) == 2:  # out of order: only the ids can match them up
@@ -96,7 +74,7 @@ async def test_every_request_gets_the_next_id_without_the_caller_giving_one(
     assert [request.correlation_id for request in requests] == list(range(len(requests)))
 
 
-async def test_two_requests_in_flight_have_distinct_ids_and_get_their_own_answers(
+async def test_two_requests_in_flight_have_distinct_ids_and_get_their_ownbroker_answers(
     serve: Serve,
 ) -> None:
     seen: list[f.Frame] = []

@@ -16,6 +16,7 @@ from rstream_core.errors import MissingDependencyError, ProtocolError
 from rstream_core.protocol.chunk import (
     CHUNK_HEADER_SIZE,
     ChunkHeader,
+    DecompressionLimits,
     iter_records,
     parse_chunk_header,
 )
@@ -279,3 +280,38 @@ def gzip_only_lenient(code: int, data: bytes, size: int) -> bytes:
     if code != CompressionId.GZIP:
         raise ValueError(f"no codec {code}")
     return gzip.decompress(data)
+
+
+# ------------------------------------------------------------- decompression limits
+
+
+def test_a_batch_announcing_more_than_the_limit_is_refused_before_decompressing() -> None:
+    # 4 GiB - 1 announced by 20 compressed bytes: the decompressor would allocate all of it.
+    entry = SubEntry(compression=CompressionId.SNAPPY, record_count=1,
+                     uncompressed_size=0xFFFFFFFF, data=b"\x00" * 20)
+    with pytest.raises(ProtocolError, match="announces 4294967295 bytes, above the limit of "
+                       r"67108864 bytes per batch"):
+        iter_records(build_chunk([entry]), no_decompression)
+
+
+def test_the_compressed_batches_of_a_chunk_share_one_limit() -> None:
+    entries = [gzip_entry([b"x" * 96]) for _ in range(3)]  # 100 bytes each once decompressed
+    chunk = build_chunk(entries)
+    assert len(iter_records(chunk, gzip_only, limits=DecompressionLimits(100, 300))[1]) == 3
+    calls: list[int] = []
+
+    def counting(code: int, data: bytes, size: int) -> bytes:
+        calls.append(size)
+        return gzip_only(code, data, size)
+
+    with pytest.raises(ProtocolError, match="more than the limit of 299 bytes per chunk"):
+        iter_records(chunk, counting, limits=DecompressionLimits(100, 299))
+    assert calls == [100, 100]  # the third batch was refused before it was decompressed
+    with pytest.raises(ProtocolError, match="above the limit of 99 bytes per batch"):
+        iter_records(chunk, no_decompression, limits=DecompressionLimits(99, 1000))
+
+
+def test_uncompressed_batches_are_not_counted() -> None:
+    # Their bytes are in the chunk already: nothing is allocated for them.
+    chunk = build_chunk([make_sub_entry([b"x" * 96]) for _ in range(3)])
+    assert len(iter_records(chunk, no_decompression, limits=DecompressionLimits(1, 1))[1]) == 3
