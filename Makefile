@@ -76,7 +76,7 @@ fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=15
 
 demo: venv broker
-	$(BIN)/rstream perf --duration 10
+	$(BIN)/rstream --host 127.0.0.1 perf --time 10 --plot perf-demo.png
 
 clean:
 	rm -rf $(VENV) .venv-3.* .mypy_path .mypy_cache .pytest_cache

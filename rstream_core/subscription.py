@@ -142,6 +142,9 @@ class Subscription:
             active=not sac,
             store_every=tracking.every_messages if tracking is not None else None,
         )
+        # Chunks and records received since subscribing (`rstream perf` shows records per chunk).
+        self.chunks_received = 0
+        self.records_received = 0
         self._client: PooledClient | None = None
         self._wire_id = -1
         self._wakeup = asyncio.Event()
@@ -291,6 +294,8 @@ class Subscription:
     async def _deliver(self, frame: Deliver) -> int:
         """Hand the chunk's messages over; returns how many records it held."""
         header, records = iter_records(frame.chunk, self._decompress, self._verify_crc)
+        self.chunks_received += 1
+        self.records_received += len(records)
         before = self.delivery.last_offset
         if self.delivery.wants(header.chunk_id, len(records)):
             await self._hand_over(records, header.chunk_id, header.timestamp)

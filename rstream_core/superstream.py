@@ -22,6 +22,7 @@ from rstream_core.errors import NoRouteError
 from rstream_core.hot_paths import ConfirmCallback
 from rstream_core.producer import Producer, ProducerSettings
 from rstream_core.state import ResourceState
+from rstream_core.subscription import Subscription
 from rstream_core.types import (
     NO_ROUTE_CODE,
     ConfirmationStatus,
@@ -222,6 +223,10 @@ class SuperStreamConsumer(AsyncResource):
             await self._consumer.create_super_stream(
                 self.super_stream, self._creation, exists_ok=True
             )
+
+    def subscription(self, subscriber_id: int) -> Subscription:
+        """One partition's subscription, by the id `subscribe` returned for it."""
+        return self._consumer.subscription(subscriber_id)
 
     async def subscribe(
         self,

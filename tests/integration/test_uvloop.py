@@ -7,6 +7,7 @@ streams are created and deleted inside it. The recovery tests are test_recovery'
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import uuid
@@ -98,11 +99,10 @@ def test_consumer_recovers_in_order_without_duplicates_on_uvloop() -> None:
 def test_perf_runs_on_uvloop() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "rstream_core.cli.main", "--host", HOST, "--port", str(PORT),
-         "perf", "--duration", "2", "--uvloop"],
+         "perf", "--pmessages", "20000", "--uvloop", "--json"],
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "uvloop event loop" in result.stdout
-    consumed = next(line for line in result.stdout.splitlines() if "consumed" in line
-                    and "msg/s" in line and "/s  " not in line)
-    assert int(consumed.split()[1].replace(",", "")) > 0
+    summary = json.loads(result.stdout.splitlines()[-1])["summary"]
+    assert summary["settings"]["event_loop"] == "uvloop"
+    assert summary["published"] == summary["consumed"] == 20_000

@@ -1,0 +1,102 @@
+"""Where and as whom every `rstream` command connects: the options, and the client keywords.
+
+The options are accepted before the command (`rstream --host h streams list`) and after it
+(`rstream streams list --host h`); the later one wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """`after_command`: defaults are left out, so an option given before the command holds."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if after_command else value
+
+    group = parser.add_argument_group("connection")
+    group.add_argument("--uri", "--uris", action="append", dest="uris", default=default(None),
+                       metavar="URI", help="rabbitmq-stream://user:password@host:port/vhost "
+                       "(or rabbitmq-stream+tls://); repeat or separate with commas")
+    group.add_argument("--host", default=default("localhost"))
+    group.add_argument("--port", type=int, default=default(None),
+                       help="5552, or 5551 with --tls")
+    group.add_argument("--username", default=default("guest"))
+    group.add_argument("--password", default=default("guest"))
+    group.add_argument("--vhost", default=default("/"))
+    group.add_argument("--tls", action="store_true", default=default(False),
+                       help="connect with TLS (certificate and host name verified)")
+    group.add_argument("--tls-ca", default=default(None), metavar="FILE",
+                       help="CA certificates to verify the broker with")
+    group.add_argument("--tls-cert", default=default(None), metavar="FILE",
+                       help="client certificate (with --tls-key: SASL EXTERNAL possible)")
+    group.add_argument("--tls-key", default=default(None), metavar="FILE")
+    group.add_argument("--sasl-mechanism", default=default("PLAIN"),
+                       help="PLAIN, EXTERNAL, ANONYMOUS or AMQPLAIN")
+    group.add_argument("--debug", action="store_true", default=default(False),
+                       help="show tracebacks and the client's debug log")
+
+
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """What the options say, picklable (worker processes build their own TLS context)."""
+
+    host: str = "localhost"
+    port: int | None = None
+    username: str = "guest"
+    password: str = field(default="guest", repr=False)
+    vhost: str = "/"
+    uris: tuple[str, ...] = field(default=(), repr=False)  # they may hold passwords
+    tls: bool = False
+    tls_ca: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    sasl_mechanism: str = "PLAIN"
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ConnectionOptions:
+        uris = tuple(uri for given in args.uris or () for uri in given.split(",") if uri)
+        return cls(
+            host=args.host, port=args.port, username=args.username, password=args.password,
+            vhost=args.vhost, uris=uris, tls=args.tls or bool(args.tls_ca or args.tls_cert),
+            tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key,
+            sasl_mechanism=args.sasl_mechanism,
+        )
+
+    @property
+    def where(self) -> str:
+        """host:port, or the first URI without its credentials, for error messages."""
+        if self.uris:
+            return self.uris[0].split("@")[-1]
+        return f"{self.host}:{self.port or (5551 if self.tls else 5552)}"
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keywords for Producer, Consumer and the super stream clients."""
+        kwargs: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port or (5551 if self.tls else 5552),
+            "username": self.username,
+            "password": self.password,
+            "vhost": self.vhost,
+            "sasl_configuration_mechanism": self.sasl_mechanism,
+        }
+        if self.uris:
+            kwargs["uris"] = list(self.uris)
+            for name in ("username", "password", "vhost"):  # the URIs say, unless given
+                kwargs[name] = None if getattr(self, name) == _DEFAULTS[name] else kwargs[name]
+        if self.tls:
+            kwargs["ssl_context"] = self.ssl_context()
+        return kwargs
+
+    def ssl_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=self.tls_ca)
+        if self.tls_cert:
+            context.load_cert_chain(self.tls_cert, self.tls_key)
+        return context
+
+
+_DEFAULTS = {"username": "guest", "password": "guest", "vhost": "/"}
