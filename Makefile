@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-pythons fuzz fuzz-ci lint typecheck unit integration broker venv clean
+.PHONY: demo test test-pythons test-cluster cluster fuzz fuzz-ci lint typecheck unit integration broker venv clean
 
 $(STAMP): pyproject.toml setup.py rstream_core/_speedups.c rstream_core/protocol/_speedups.c \
 		plugins/codec_amqp/_speedups.c \
@@ -51,6 +51,17 @@ test-pythons: broker
 		$$venv/bin/pytest -q; \
 		RSTREAM_NO_EXTENSIONS=1 $$venv/bin/pytest -q tests/unit/codecs tests/unit/protocol tests/unit/core; \
 	done
+
+# The fault suite on a three-node cluster behind HAProxy (scripts/broker cluster), beside the
+# single broker; the figures of each fault go to $(FAULT_RESULTS) (scripts/fault_table.py
+# prints the README's table from it).
+FAULT_RESULTS ?= /tmp/rstream-fault-results.jsonl
+
+cluster:
+	scripts/broker cluster start
+
+test-cluster: venv cluster
+	RSTREAM_FAULT_RESULTS=$(FAULT_RESULTS) $(BIN)/pytest -q tests/cluster
 
 # Coverage-guided fuzzing (atheris) of the frame reader, the chunk parser, the sub-entry
 # decompressors and the AMQP decoder, FUZZ_SECONDS per target, with the C extensions and

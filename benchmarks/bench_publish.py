@@ -43,6 +43,7 @@ from common import (
     run_loop,
     run_script,
     stream_name,
+    write_results,
 )
 
 from rstream import AMQPMessage, Producer
@@ -75,6 +76,14 @@ async def send_batch_binary(
         await producer.send_batch(stream, messages, on_publish_confirm=callback)
 
 
+async def send_sub_entry_zstd(
+    producer: Producer, stream: str, count: int, batch: int, callback: Callback
+) -> None:
+    for start in range(0, count, batch):
+        messages = [AMQPMessage(body=body(i)) for i in range(start, min(start + batch, count))]
+        await producer.send_sub_entry(stream, messages, "zstd", on_publish_confirm=callback)
+
+
 def our_modes(batch: int) -> dict[str, tuple[Sender, bool]]:
     """Mode -> (sender, whether its confirm callback is the async def one)."""
     return {
@@ -83,6 +92,7 @@ def our_modes(batch: int) -> dict[str, tuple[Sender, bool]]:
         f"binary send_batch({batch})": (send_batch_binary, False),
         f"AMQP send_batch({batch}){ASYNC_CALLBACK}": (send_batch_amqp, True),
         f"AMQP send{ASYNC_CALLBACK}": (send_amqp, True),
+        f"AMQP send_sub_entry({batch}, zstd)": (send_sub_entry_zstd, False),
     }
 
 
@@ -92,7 +102,8 @@ async def publish_ours(host: str, port: int, count: int, batch: int, mode: str) 
     try:
         async with Producer(host, port) as producer:
             await producer.create_stream(stream)
-            countdown = Countdown(count)
+            # A sub-entry batch is confirmed once, under one publishing id.
+            countdown = Countdown(-(-count // batch) if sender is send_sub_entry_zstd else count)
             callback = async_confirm_counter(countdown) if async_callback else countdown
             watch = Stopwatch()
             await sender(producer, stream, count, batch, callback)
@@ -129,7 +140,7 @@ async def _bounded(measurement: Awaitable[Result], timeout: float) -> Result:
 
 def measure_peers(args: list[str], batch: int, count: int, timeout: float) -> list[Result]:
     # The same modes as ours, each compared with ours in that mode.
-    rstream_rows = [("rstream 1.1.1", mode, mode) for mode in our_modes(batch)]
+    rstream_rows = [("rstream 1.1.1", mode, mode) for mode in our_modes(batch)]  # zstd too
     rbfly_rows = [("rbfly", "PublisherBatchFast,", f"AMQP send_batch({batch})")]
     return [
         *run_script(PEER_PYTHON, PEERS_DIR / "rstream_publish.py", args,
@@ -181,7 +192,9 @@ def main() -> None:
             results += measure_raw(common_args, a.batch, a.count, a.timeout)
         rounds.append(results)
     title = f"Publish {a.count:,} messages, until all confirmed" + loop_title()
-    print(markdown_table(title, median_results(rounds)))
+    rows = median_results(rounds)
+    write_results(a.results_json, rows)
+    print(markdown_table(title, rows))
 
 
 if __name__ == "__main__":

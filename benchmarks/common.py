@@ -243,6 +243,8 @@ def parser(description: str) -> argparse.ArgumentParser:
                    help="seconds before one measurement is given up")
     p.add_argument("--rounds", type=int, default=1,
                    help="repeat every measurement this many times and report the median")
+    p.add_argument("--results-json", metavar="FILE",
+                   help="also append the table's rows to FILE as JSON lines")
     p.add_argument("--uvloop", action=_UseUvloop, nargs=0, default=False,
                    help="run every client (ours, the peers, the raw ceiling) on uvloop")
     return p
@@ -335,6 +337,13 @@ def _mark_best(rows: list[Result], marked: set[str]) -> list[Result]:
         fastest = max(variants, key=lambda r: r.rate)
         fastest.mode += BEST
     return rows
+
+
+def write_results(path: str | None, results: Sequence[Result]) -> None:
+    """The rows of a table as JSON lines, for benchmarks/compare's chart and ratios."""
+    if path:
+        with open(path, "a") as file:
+            file.writelines(result.to_json() + "\n" for result in results)
 
 
 def markdown_table(title: str, results: Sequence[Result]) -> str:

@@ -12,6 +12,7 @@ from rstream_core.base import ClientBase, ConnectionSettings
 from rstream_core.errors import ClientTimeoutError, ResourceClosedError, ServerError
 from rstream_core.hot_paths import ConfirmCallback
 from rstream_core.plugin_api import (
+    Address,
     CompressionCodec,
     ICompressionCodec,
     MessageCodec,
@@ -268,6 +269,12 @@ class Producer(ClientBase):
     def unconfirmed_count(self, stream: str, publisher_name: str | None = None) -> int:
         publisher = self._publishers.get((stream, publisher_name))
         return publisher.unconfirmed_count if publisher else 0
+
+    def node(self, stream: str, publisher_name: str | None = None) -> Address | None:
+        """The broker node (advertised host and stream port) publishing to `stream` goes to:
+        its leader; None before the first send or while recovering."""
+        publisher = self._publishers.get((stream, publisher_name))
+        return publisher.node if publisher else None
 
     async def flush(self, timeout: float | None = None) -> None:
         """Write what is pending and wait until every message sent so far is settled

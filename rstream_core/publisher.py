@@ -33,6 +33,7 @@ from rstream_core.errors import (
 from rstream_core.fault_log import FaultLog
 from rstream_core.hot_paths import resume, run_coroutines
 from rstream_core.outbox import Encoder, Outbox, default_encode
+from rstream_core.plugin_api import Address
 from rstream_core.pool import ConnectionPool, PooledClient
 from rstream_core.protocol.constants import Code
 from rstream_core.protocol.frames import PublishConfirm, PublishError
@@ -223,6 +224,13 @@ class Publisher:
     @property
     def unconfirmed_count(self) -> int:
         return len(self.outbox.unconfirmed)
+
+    @property
+    def node(self) -> Address | None:
+        """The broker node this publisher is attached to, as it advertises itself (host and
+        stream port); None while detached."""
+        client = self._client
+        return None if client is None else client.connection.advertised
 
     def has_room_for(self, count: int) -> bool:
         """True when `count` messages can be appended now without waiting."""

@@ -34,6 +34,7 @@ from rstream_core.errors import (
 from rstream_core.fault_log import FaultLog
 from rstream_core.flow import CreditStrategy
 from rstream_core.hot_paths import deliver, resume
+from rstream_core.plugin_api import Address
 from rstream_core.plugins import PluginRegistry, get_registry
 from rstream_core.pool import ConnectionPool, PooledClient
 from rstream_core.protocol.chunk import iter_records
@@ -176,6 +177,13 @@ class Subscription:
     def last_offset(self) -> int:
         """The last offset handed to the application (-1: none yet)."""
         return self.delivery.last_offset
+
+    @property
+    def node(self) -> Address | None:
+        """The broker node this subscription reads from, as it advertises itself (host and
+        stream port); None while detached."""
+        client = self._client
+        return None if client is None else client.connection.advertised
 
     # ------------------------------------------------------------ lifecycle
 

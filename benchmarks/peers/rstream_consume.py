@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 import _path  # noqa: F401  (puts benchmarks/ on sys.path for `common`)
+import rstream_zstd
 from common import ASYNC_CALLBACK, SMALL_CHUNKS, Result, Stopwatch, Tally, body, parser, run_loop
 
 from rstream import Consumer, ConsumerOffsetSpecification, OffsetType, amqp_decoder
@@ -25,6 +26,7 @@ AMQP_MODE = "AMQP (amqp_decoder)"
 BINARY_MODE = "binary (no decoder)"
 ASYNC_MODE = AMQP_MODE + ASYNC_CALLBACK
 SMALL_MODE = AMQP_MODE + SMALL_CHUNKS
+ZSTD_MODE = AMQP_MODE + ", zstd sub-entries"
 
 
 def callback_for(tally: Tally, mode: str) -> Any:
@@ -53,10 +55,14 @@ def main() -> None:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--stream", required=True)
     p.add_argument("--small-stream", help="also read this stream of small chunks (AMQP)")
+    p.add_argument("--zstd-stream", help="also read this stream of zstd sub-entries (AMQP)")
     a = p.parse_args()
+    rstream_zstd.register()
     runs = [(a.stream, mode) for mode in (AMQP_MODE, BINARY_MODE, ASYNC_MODE)]
     if a.small_stream:
         runs.append((a.small_stream, SMALL_MODE))
+    if a.zstd_stream:
+        runs.append((a.zstd_stream, ZSTD_MODE))
     for stream, mode in runs:
         print(f"# rstream 1.1.1: {mode}", file=sys.stderr, flush=True)
         gc.collect()

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import _path  # noqa: F401  (puts benchmarks/ on sys.path for `common`)
+import rstream_zstd
 from common import (
     ASYNC_CALLBACK,
     Countdown,
@@ -29,6 +30,7 @@ from common import (
 )
 
 from rstream import AMQPMessage, Producer
+from rstream.compression import CompressionType
 
 CLIENT = "rstream 1.1.1"
 # The on_publish_confirm callback: a Countdown, or an async def closure counting into one.
@@ -57,6 +59,14 @@ async def send_batch_binary(p: Any, stream: str, count: int, batch: int, done: C
         await p.send_batch(stream, messages, on_publish_confirm=done)
 
 
+async def send_sub_entry_zstd(
+    p: Any, stream: str, count: int, batch: int, done: Callback
+) -> None:
+    for start in range(0, count, batch):
+        messages = [AMQPMessage(body=body(i)) for i in range(start, min(start + batch, count))]
+        await p.send_sub_entry(stream, messages, CompressionType.Zstd, on_publish_confirm=done)
+
+
 async def measure(
     host: str, port: int, count: int, batch: int, mode: str, send: Sender, async_callback: bool
 ) -> Result:
@@ -64,7 +74,8 @@ async def measure(
     try:
         async with producer(host, port) as p:
             await p.create_stream(stream)
-            countdown = Countdown(count)
+            # A sub-entry batch is confirmed once, under one publishing id.
+            countdown = Countdown(-(-count // batch) if send is send_sub_entry_zstd else count)
             callback = async_confirm_counter(countdown) if async_callback else countdown
             watch = Stopwatch()
             await send(p, stream, count, batch, callback)
@@ -86,7 +97,9 @@ def main() -> None:
         f"binary send_batch({a.batch})": (send_batch_binary, False),
         f"AMQP send_batch({a.batch}){ASYNC_CALLBACK}": (send_batch_amqp, True),
         f"AMQP send{ASYNC_CALLBACK}": (send_amqp, True),
+        f"AMQP send_sub_entry({a.batch}, zstd)": (send_sub_entry_zstd, False),
     }
+    rstream_zstd.register()
     for mode, (send, async_callback) in modes.items():
         print(f"# rstream 1.1.1: {mode}", file=sys.stderr, flush=True)
         gc.collect()
