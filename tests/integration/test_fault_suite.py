@@ -1,0 +1,127 @@
+"""Faults on one broker, each while a named producer publishes 200,000 messages at a steady
+rate and a named consumer reads them: nothing lost, duplicated or out of order (tests/faults.py).
+Network faults go through the project's own proxy (tests/integration/proxy.py); the clients
+use load_balancer_mode so that every connection, recovery's included, goes through it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.faults import Run, run_through, stored_once
+
+from .conftest import HOST, PORT, broker_ctl
+from .proxy import Proxy
+
+DIRECT: dict[str, Any] = {"host": HOST, "port": PORT}
+
+
+@pytest.fixture
+async def proxied() -> AsyncIterator[tuple[Proxy, dict[str, Any]]]:
+    proxy = Proxy(HOST, PORT)
+    port = await proxy.start()
+    yield proxy, {"host": HOST, "port": port, "load_balancer_mode": True, "heartbeat": 2}
+    await proxy.close()
+
+
+async def until_flowing(run: Run, since: float, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not run.flowing_since(since):
+        assert time.monotonic() < deadline, "no recovery in time"
+        await asyncio.sleep(0.02)
+
+
+async def checked(name: str, fault: Any, stream: str, client: dict[str, Any],
+                  **options: Any) -> None:
+    outcome = await run_through(name, fault, stream, client, **options)
+    outcome.record()
+    outcome.check()
+    await stored_once(stream, DIRECT, outcome.total)
+
+
+async def test_connections_cut_mid_batch_and_mid_chunk(
+    stream: str, proxied: tuple[Proxy, dict[str, Any]]
+) -> None:
+    proxy, client = proxied
+
+    async def cut_three_times(run: Run) -> None:
+        for _ in range(3):
+            opened = proxy.connections
+            proxy.cut()  # publishing in batches and reading chunks never stops: both are cut
+            await until_flowing(run, run.event())
+            assert proxy.connections >= opened + 2  # the producer and the consumer came back
+            await asyncio.sleep(0.5)
+
+    await checked("connection cut mid-batch and mid-chunk", cut_three_times, stream, client)
+
+
+async def test_stalled_connection_past_the_heartbeat(
+    stream: str, proxied: tuple[Proxy, dict[str, Any]]
+) -> None:
+    proxy, client = proxied
+
+    async def stall(run: Run) -> None:
+        opened = proxy.connections
+        proxy.stall_open()  # half-open: nothing forwarded, nothing closed
+        await until_flowing(run, run.event())
+        assert proxy.connections >= opened + 2  # both gave up on theirs and opened new ones
+
+    await checked("stalled connection (half-open) past a 2 s heartbeat", stall, stream, client)
+
+
+async def test_slow_link(stream: str, proxied: tuple[Proxy, dict[str, Any]]) -> None:
+    proxy, client = proxied
+
+    async def slow_for_a_while(run: Run) -> None:
+        run.event()
+        proxy.delay = 0.05  # every forwarded write waits 50 ms
+        await asyncio.sleep(3)
+        proxy.delay = 0.0
+
+    await checked("slow link (50 ms per write, 3 s)", slow_for_a_while, stream, client)
+
+
+async def test_close_all_connections(stream: str) -> None:
+    async def close_all(run: Run) -> None:
+        for _ in range(2):
+            since = run.event()
+            await asyncio.to_thread(broker_ctl, "close_all_user_connections", "guest", "fault")
+            await until_flowing(run, since)
+            await asyncio.sleep(0.5)
+
+    await checked("close_all_connections", close_all, stream, DIRECT)
+
+
+async def test_broker_stopped_and_restarted(stream: str) -> None:
+    async def restart(run: Run) -> None:
+        since = run.event()
+        await asyncio.to_thread(broker_ctl, "stop_app")
+        await asyncio.to_thread(broker_ctl, "start_app")
+        await asyncio.to_thread(broker_ctl, "await_startup")
+        await until_flowing(run, since)
+
+    await checked("broker stopped and restarted", restart, stream, DIRECT)
+
+
+async def test_disk_alarm_blocks_publishers_until_it_clears(stream: str) -> None:
+    """Publishers block while the alarm lasts (no confirm), then resume; consumers go on."""
+    limit = broker_ctl("environment").split("disk_free_limit,")[1].split("}")[0].strip()
+    blocked: list[float] = []
+
+    async def alarm(run: Run) -> None:
+        run.event()
+        await asyncio.to_thread(broker_ctl, "set_disk_free_limit", "100000GB")
+        await asyncio.sleep(3)
+        # The alarm took hold: no confirm in the last second of it.
+        blocked.append(time.monotonic() - run.confirm_times[-1])
+        await asyncio.to_thread(broker_ctl, "set_disk_free_limit", limit)
+
+    try:
+        await checked("disk alarm (3 s)", alarm, stream, DIRECT)
+    finally:
+        await asyncio.to_thread(broker_ctl, "set_disk_free_limit", limit)
+    assert blocked and blocked[0] >= 1.0, f"publishers were not blocked: {blocked}"
