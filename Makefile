@@ -49,7 +49,8 @@ test-pythons: broker
 		$$venv/bin/pip install -q -e ".[all,test]"; \
 		echo "== Python $$version"; \
 		$$venv/bin/pytest -q; \
-		RSTREAM_NO_EXTENSIONS=1 $$venv/bin/pytest -q tests/unit/codecs tests/unit/protocol tests/unit/core; \
+		RSTREAM_NO_EXTENSIONS=1 $$venv/bin/pytest -q tests/unit/codecs tests/unit/protocol tests/unit/core \
+			tests/unit/test_fuzz_corpus.py; \
 	done
 
 # The fault suite on a three-node cluster behind HAProxy (scripts/broker cluster), beside the

@@ -243,3 +243,12 @@ def test_perf_single_active_consumer_filtering_and_pacing() -> None:
                                  "--store-every", "500", "--offset", "first")
     assert summary["consumed"] == 6000
     assert max(int(s["consumed"]) for s in seconds) <= 3000  # type: ignore[call-overload]
+
+
+def test_perf_consumer_counts_latency_stream_arguments_and_load_balancer() -> None:
+    _, summary = perf_json("--pmessages", "2000", "--cmessages", "500",
+                           "--consumer-latency", "0.1", "--max-length-bytes", "100000000",
+                           "--max-age", "3600s", "--initial-member-count", "1",
+                           "--leader-locator", "balanced", "--load-balancer")
+    assert summary["published"] == 2000
+    assert summary["consumed"] == 500  # the consumer stopped counting at its --cmessages
