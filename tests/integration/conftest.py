@@ -79,8 +79,16 @@ async def client() -> AsyncIterator[Client]:
 async def stream(client: Client, stream_name: str) -> AsyncIterator[str]:
     await client.create_stream(stream_name)
     yield stream_name
+    # Tests that close the broker's connections (recovery, faults) close this one too: the
+    # stream is deleted on a fresh connection then, not left behind.
     if client.connection.is_open:
         await client.delete_stream(stream_name, missing_ok=True)
+    else:
+        connection = await Connection.open(params())
+        try:
+            await Client(connection).delete_stream(stream_name, missing_ok=True)
+        finally:
+            await connection.close()
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
