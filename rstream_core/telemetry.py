@@ -99,8 +99,13 @@ def create(enabled: bool | None, meter_provider: Any, tracer_provider: Any,
 
             raise MissingDependencyError("metrics and tracing", "opentelemetry-api", "otel")
         return None
-    wanted = enabled is not False or tracing
-    return Telemetry(meter_provider, tracer_provider, tracing) if wanted else None
+    if enabled is False and not tracing:
+        return None
+    if enabled is False:  # tracing only: instruments that record nothing, through no meter
+        from opentelemetry.metrics import NoOpMeterProvider
+
+        meter_provider = NoOpMeterProvider()
+    return Telemetry(meter_provider, tracer_provider, tracing)
 
 
 # ------------------------------------------------------------ tracing

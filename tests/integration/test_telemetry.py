@@ -82,7 +82,10 @@ async def test_a_trace_goes_from_publish_to_process_through_the_message(stream: 
     async def on_message(message: AMQPMessage, context: MessageContext) -> None:
         carried.append(message.application_properties.get("traceparent"))
 
-    settings: dict[str, Any] = {"tracing": True, "tracer_provider": tracers, "metrics": False}
+    # metrics=False: the spans, and no metric at all (even given a meter provider).
+    reader = InMemoryMetricReader()
+    settings: dict[str, Any] = {"tracing": True, "tracer_provider": tracers, "metrics": False,
+                                "meter_provider": MeterProvider(metric_readers=[reader])}
     async with Producer(HOST, PORT, **settings) as producer:
         await producer.send_wait(stream, AMQPMessage(body=b"traced"))
         await producer.send_batch(stream, [AMQPMessage(body=b"batch") for _ in range(2)])
@@ -101,3 +104,4 @@ async def test_a_trace_goes_from_publish_to_process_through_the_message(stream: 
         # version-trace id-parent id-flags (sampled; newer SDKs add the "random" flag)
         assert header.startswith(f"00-{sent.context.trace_id:032x}-{sent.context.span_id:016x}-")
         assert handled.attributes["messaging.destination.name"] == stream
+    assert points(reader) == {}
