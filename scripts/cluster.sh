@@ -71,7 +71,8 @@ start_node() {
 stop_node() {
   local n=$1 i
   node_running "$n" || return 0
-  in_node "$n" rabbitmqctl -n "$(node_name "$n")" stop >/dev/null 2>&1 || true
+  # shutdown returns once the Erlang VM has exited: a start right after cannot find it running.
+  in_node "$n" rabbitmqctl -n "$(node_name "$n")" shutdown >/dev/null 2>&1 || true
   for i in $(seq 1 60); do
     node_running "$n" || return 0
     sleep 0.5

@@ -90,10 +90,11 @@ class Run:
 
 
 def _longest_pause(times: list[float], start: float, end: float) -> float:
-    """The longest gap between successive times in [start, end), counting from `start`."""
+    """The longest gap between successive times from `start` on, up to and including the
+    first time at or after `end` (a pause that outlasts the window still counts whole)."""
     first = bisect.bisect_left(times, start)
     last = bisect.bisect_left(times, end)
-    window = [start, *times[first:last]]
+    window = [start, *times[first:last + 1]]
     return max((b - a for a, b in itertools.pairwise(window)), default=0.0)
 
 
@@ -132,7 +133,7 @@ def outcome_of(name: str, run: Run, seconds: float) -> Outcome:
     return Outcome(
         name=name, total=run.total, lost=run.total - len(distinct & set(range(run.total))),
         duplicated=len(got) - len(distinct), inversions=inversions,
-        unconfirmed=run.total - len(run.confirmed) + len(run.failed),
+        unconfirmed=run.total - len(run.confirmed),
         recovery=run.recovery_times(), seconds=seconds,
     )
 

@@ -11,6 +11,8 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
+from rstream_core.uri import Endpoints, endpoints, is_uri
+
 
 def add_arguments(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
     """`after_command`: defaults are left out, so an option given before the command holds."""
@@ -60,6 +62,8 @@ class ConnectionOptions:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ConnectionOptions:
         uris = tuple(uri for given in args.uris or () for uri in given.split(",") if uri)
+        if is_uri(args.host):  # --host rabbitmq-stream://...: one more URI
+            uris = (args.host, *uris)
         return cls(
             host=args.host, port=args.port, username=args.username, password=args.password,
             vhost=args.vhost, uris=uris, tls=args.tls or bool(args.tls_ca or args.tls_cert),
@@ -67,12 +71,30 @@ class ConnectionOptions:
             sasl_mechanism=args.sasl_mechanism,
         )
 
+    def _endpoints(self) -> Endpoints:
+        return endpoints(self.host, self.port or (5551 if self.tls else 5552), self.uris)
+
     @property
     def where(self) -> str:
-        """host:port, or the first URI without its credentials, for error messages."""
-        if self.uris:
-            return self.uris[0].split("@")[-1]
-        return f"{self.host}:{self.port or (5551 if self.tls else 5552)}"
+        """host:port of the first address (never a credential), for messages."""
+        host, port = self._endpoints().addresses[0]
+        return f"{host}:{port}"
+
+    @property
+    def user(self) -> str:
+        """Who logs in: --username, else the URIs' user, else guest."""
+        given = self.username if self.username != _DEFAULTS["username"] else None
+        return given or self._endpoints().username or _DEFAULTS["username"]
+
+    @property
+    def secret(self) -> str:
+        given = self.password if self.password != _DEFAULTS["password"] else None
+        return given or self._endpoints().password or _DEFAULTS["password"]
+
+    @property
+    def virtual_host(self) -> str:
+        given = self.vhost if self.vhost != _DEFAULTS["vhost"] else None
+        return given or self._endpoints().vhost or _DEFAULTS["vhost"]
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keywords for Producer, Consumer and the super stream clients."""

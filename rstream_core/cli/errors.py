@@ -29,10 +29,10 @@ def describe(error: BaseException, args: argparse.Namespace, where: ConnectionOp
     if isinstance(error, StreamAlreadyExists):
         return f"{kind} '{name}' already exists" if name else "the stream already exists"
     if isinstance(error, VirtualHostAccessFailure):
-        return (f"user '{where.username}' may not use virtual host '{where.vhost}' "
+        return (f"user '{where.user}' may not use virtual host '{where.virtual_host}' "
                 f"on {where.where}")
     if isinstance(error, AuthenticationError):
-        return (f"authentication failed for user '{where.username}' on {where.where} "
+        return (f"authentication failed for user '{where.user}' on {where.where} "
                 f"({where.sasl_mechanism})")
     if isinstance(error, ConnectionClosedError) and str(error).startswith("connection closed: "):
         return str(error).removeprefix("connection closed: ")
@@ -40,6 +40,8 @@ def describe(error: BaseException, args: argparse.Namespace, where: ConnectionOp
         return f"TLS with {where.where} failed: {error.reason or error}"
     if isinstance(error, MissingDependencyError | RStreamError):
         return str(error)
+    if isinstance(error, OSError) and error.filename:  # a file named in the options
+        return f"{error.filename}: {error.strerror or error}"
     if isinstance(error, OSError):
         return f"{where.where}: {error.strerror or error}"
     return f"{type(error).__name__}: {error}"

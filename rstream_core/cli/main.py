@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Any
 
@@ -47,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         return dispatch(args, where)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `rstream consume s | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except perf.WorkerFailed as exc:
+        return fail(exc, args, where, USAGE if exc.usage else FAILED, str(exc))
     except (perf.UsageError, InputError, MissingDependencyError, ValueError) as exc:
         return fail(exc, args, where, USAGE, str(exc))
     except Exception as exc:

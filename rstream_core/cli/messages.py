@@ -197,6 +197,7 @@ def text_lines(document: dict[str, Any]) -> list[str]:
 async def consume(args: argparse.Namespace, connection: ConnectionOptions) -> int:
     spec = offset_specification(args.offset)  # before connecting: a usage error
     done = asyncio.Event()
+    closed_output = asyncio.Event()
     seen = 0
     last_arrival = asyncio.get_running_loop().time()
 
@@ -205,10 +206,13 @@ async def consume(args: argparse.Namespace, connection: ConnectionOptions) -> in
         if done.is_set():
             return
         document = message_document(message, context)
-        if args.format == "json":
-            print(json.dumps(document), flush=True)
-        else:
-            print("\n".join(text_lines(document)), flush=True)
+        text = json.dumps(document) if args.format == "json" else "\n".join(text_lines(document))
+        try:
+            print(text, flush=True)
+        except BrokenPipeError:  # the reader of our output went away: stop
+            closed_output.set()
+            done.set()
+            return
         seen += 1
         last_arrival = asyncio.get_running_loop().time()
         if args.count and seen >= args.count:
@@ -225,4 +229,6 @@ async def consume(args: argparse.Namespace, connection: ConnectionOptions) -> in
                 idle = asyncio.get_running_loop().time() - last_arrival
                 if args.idle_timeout and idle >= args.idle_timeout:
                     break
+    if closed_output.is_set():
+        raise BrokenPipeError  # main() ends quietly
     return 0

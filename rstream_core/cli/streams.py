@@ -137,10 +137,11 @@ async def super_streams(admin: Producer, args: argparse.Namespace) -> None:
 def list_streams(args: argparse.Namespace, connection: ConnectionOptions) -> list[str]:
     """The stream names of the vhost, from the management API (the stream protocol has no
     command that lists streams)."""
-    base = args.management_url or f"http://{connection.host}:15672"
-    vhost = urllib.parse.quote(connection.vhost, safe="")
+    host = connection.where.rsplit(":", 1)[0]
+    base = args.management_url or f"http://{host}:15672"
+    vhost = urllib.parse.quote(connection.virtual_host, safe="")
     url = f"{base.rstrip('/')}/api/queues/{vhost}?columns=name,type"
-    token = base64.b64encode(f"{connection.username}:{connection.password}".encode()).decode()
+    token = base64.b64encode(f"{connection.user}:{connection.secret}".encode()).decode()
     request = urllib.request.Request(url, headers={"Authorization": f"Basic {token}"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

@@ -186,12 +186,13 @@ def test_perf_sub_entries_super_streams_and_files(tmp_path: object, stream_name:
                            "--compression", "gzip", "--codec", "binary",
                            "--summary-file", str(folder / "summary.json"),
                            "--plot", str(folder / "run.png"))
-    assert summary["published"] == summary["consumed"] == 3000
+    assert summary["published"] == summary["confirmed"] == summary["consumed"] == 3000
     assert json.loads((folder / "summary.json").read_text())["summary"]["published"] == 3000
     assert (folder / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     _, summary = perf_json("--super-streams", "--super-stream-partitions", "3",
                            "--pmessages", "900", "--batch-size", "1")
-    assert summary["published"] == summary["consumed"] == 900
+    assert summary["published"] == summary["confirmed"] == summary["consumed"] == 900
+    assert summary["confirm_latency_ms"]["p50"] > 0  # type: ignore[index]
 
 
 def test_perf_keeps_or_deletes_what_it_created(stream_name: str) -> None:
@@ -252,3 +253,34 @@ def test_perf_consumer_counts_latency_stream_arguments_and_load_balancer() -> No
                            "--leader-locator", "balanced", "--load-balancer")
     assert summary["published"] == 2000
     assert summary["consumed"] == 500  # the consumer stopped counting at its --cmessages
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_perf_ends_with_a_failing_producer_s_error(processes: str) -> None:
+    # 2 MB messages cannot fit a frame: the producer fails before sending anything, and the
+    # run ends with its error, a usage error (exit 2) in a worker process as in one process.
+    message = error("perf", "--pmessages", "10", "--size", "2000000", "--processes", processes,
+                    code=2)
+    assert "does not fit the frame size 1048576" in message, message
+
+
+def test_consume_into_a_closed_pipe_ends_quietly(stream_name: str) -> None:
+    out("streams", "create", stream_name)
+    try:
+        out("publish", stream_name, *[f"m{i}" for i in range(50)])
+        command = " ".join([*COMMAND, "consume", stream_name, "--idle-timeout", "5"])
+        result = subprocess.run(f"{command} | head -1; exit ${{PIPESTATUS[0]}}", shell=True,
+                                executable="/bin/bash", capture_output=True, text=True,
+                                timeout=60)
+        assert result.stdout == "0: m0\n"
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    finally:
+        out("streams", "delete", stream_name)
+
+
+def test_errors_name_the_user_of_the_uri() -> None:
+    uri = f"rabbitmq-stream://nobody:uri-secret@{HOST}:{PORT}/%2F"
+    result = rstream("--uri", uri, "streams", "info", "x", code=1)
+    assert result.stderr.strip() == (
+        f"rstream: authentication failed for user 'nobody' on {HOST}:{PORT} (PLAIN)")
+    assert "uri-secret" not in result.stderr + result.stdout

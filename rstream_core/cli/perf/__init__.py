@@ -37,7 +37,12 @@ class UsageError(Exception):
 
 
 class WorkerFailed(Exception):
-    """A worker process ended with an error (its message says which)."""
+    """A worker process ended with an error (its message says which); `usage`: the error was
+    one of the options' (a ValueError there), exit code 2 as in one process."""
+
+    def __init__(self, message: str, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 def main_perf(args: argparse.Namespace, connection: ConnectionOptions) -> int:
@@ -57,10 +62,11 @@ class Perf:
     connection: ConnectionOptions
     created: list[str] = field(default_factory=list)
     result: report.Run = field(default_factory=report.Run)
+    rss: dict[int, int] = field(default_factory=dict)  # each worker's latest RSS
 
     async def main(self) -> int:
-        streams = await self._create_streams()
-        try:
+        try:  # streams made before an error or Ctrl-C are deleted too
+            streams = await self._create_streams()
             duration = await self._run_workers(self._assignments(streams))
         finally:
             if not self.args.keep:
@@ -132,7 +138,17 @@ class Perf:
             asyncio.get_running_loop().add_signal_handler(signal.SIGINT, interrupted.set)
         started = time.monotonic()
         try:
-            await workers.start()  # returns once every producer and consumer is connected
+            # Until every producer and consumer is connected, or Ctrl-C.
+            starting = asyncio.create_task(workers.start())
+            stopping = asyncio.create_task(interrupted.wait())
+            await asyncio.wait([starting, stopping], return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+                return 0.0
+            starting.result()
             started = time.monotonic()
             await self._until_done(workers, started, interrupted)
         finally:
@@ -149,6 +165,7 @@ class Perf:
         producing = a.producers > 0
         stopped_producing_at: float | None = None
         last_consumed = -1
+        quiet = 0  # seconds in a row without a consumed message, once producing stopped
         previous = started
         while not interrupted.is_set():
             wait = max(0.0, previous + 1 - time.monotonic())
@@ -169,9 +186,10 @@ class Perf:
                     return
             elif not producing:
                 consumed = self.result.total.consumed
+                quiet = quiet + 1 if consumed == last_consumed else 0
                 if (a.producers == 0 and a.time and now - started >= a.time) or (
                     stopped_producing_at is not None
-                    and (consumed == last_consumed or now - stopped_producing_at > DRAIN_SECONDS)
+                    and (quiet >= 2 or now - stopped_producing_at > DRAIN_SECONDS)
                 ):
                     return
                 last_consumed = consumed
@@ -180,6 +198,8 @@ class Perf:
         counts = Interval()
         for interval in intervals:
             counts.add(interval)
+            self.rss[interval.worker] = interval.rss  # a worker may report twice in a second
+        counts.rss = sum(self.rss.values())
         last = self.result.seconds[-1].elapsed if self.result.seconds else 0.0
         if final and not (counts.published or counts.confirmed or counts.consumed):
             return  # the workers' last words, once everything had been counted
@@ -281,6 +301,8 @@ class ProcessWorkers(Workers):
         self._stop_all = context.Event()
         self._done: dict[int, tuple[int, int]] = {}
         self._ready: set[int] = set()
+        self._backlog: list[Interval] = []  # received while starting or stopping
+        self._stopping = False
         self._processes = [
             context.Process(target=_process_main, daemon=True, args=(
                 number, args, connection, assignment, self._queue, self._stop_producing,
@@ -292,27 +314,38 @@ class ProcessWorkers(Workers):
         for process in self._processes:
             process.start()
         while len(self._ready) < len(self._processes):
-            self.collect()  # raises WorkerFailed when a worker says it failed
-            for number, process in enumerate(self._processes):
-                if not process.is_alive() and number not in self._ready:
-                    self.collect()
-                    raise WorkerFailed(f"worker process {number} exited with code "
-                                       f"{process.exitcode} before it was ready")
+            self._backlog += self._receive()  # a ready worker reports before the others are
+            self._check_alive()
             await asyncio.sleep(0.02)
 
     async def stop_producing(self) -> None:
         self._stop_producing.set()
 
     async def stop_all(self) -> None:
+        self._stopping = True
         self._stop_all.set()
         deadline = time.monotonic() + 30
         while any(p.is_alive() for p in self._processes) and time.monotonic() < deadline:
+            self._backlog += self._receive()  # a full pipe would keep a worker from exiting
             await asyncio.sleep(0.05)
         for process in self._processes:
             if process.is_alive():
                 process.terminate()
 
     def collect(self) -> list[Interval]:
+        taken, self._backlog = [*self._backlog, *self._receive()], []
+        self._check_alive()
+        return taken
+
+    def _check_alive(self) -> None:
+        """A worker that died without a word (killed, out of memory) ends the run."""
+        for number, process in enumerate(self._processes):
+            if not process.is_alive() and process.exitcode and not self._stopping:
+                self._receive()  # its last words, if any, raise first
+                raise WorkerFailed(f"worker process {number} exited with code "
+                                   f"{process.exitcode}")
+
+    def _receive(self) -> list[Interval]:
         taken: list[Interval] = []
         while True:
             try:
@@ -320,7 +353,8 @@ class ProcessWorkers(Workers):
             except queue.Empty:
                 break
             if kind == "failed":
-                raise WorkerFailed(f"worker process {number} failed: {item}")
+                message, usage = item
+                raise WorkerFailed(f"worker process {number}: {message}", usage)
             if kind == "ready":
                 self._ready.add(number)
             elif kind == "interval":
@@ -338,7 +372,7 @@ def _process_main(number: int, args: argparse.Namespace, connection: ConnectionO
 
     async def main() -> None:
         worker = Worker(args, connection, assignment,
-                        lambda interval: out.put((number, "interval", interval)))
+                        lambda interval: out.put((number, "interval", interval)), number)
         task = asyncio.create_task(worker.run(lambda: out.put((number, "ready", None))))
         while not task.done():
             if stop_producing.is_set():
@@ -351,4 +385,4 @@ def _process_main(number: int, args: argparse.Namespace, connection: ConnectionO
     try:
         run(main(), uvloop=args.uvloop)
     except Exception as exc:  # reported to the parent, which ends the run with it
-        out.put((number, "failed", str(exc) or type(exc).__name__))
+        out.put((number, "failed", (str(exc) or type(exc).__name__, isinstance(exc, ValueError))))

@@ -95,6 +95,17 @@ def check(args: argparse.Namespace) -> str | None:
                           ("--super-stream-partitions", args.super_stream_partitions)):
         if value < 1:
             return f"{option} must be at least 1"
+    if args.confirms < 1:
+        return "--confirms must be at least 1"
+    counts = (("--rate", args.rate), ("--consumer-rate", args.consumer_rate),
+              ("--time", args.time), ("--pmessages", args.pmessages),
+              ("--cmessages", args.cmessages), ("--sub-entry-size", args.sub_entry_size),
+              ("--consumer-latency", args.consumer_latency), ("--store-every", args.store_every))
+    for option, value in counts:
+        if value < 0:
+            return f"{option} cannot be negative"
+    if args.compression != "none" and not args.sub_entry_size:
+        return "--compression needs --sub-entry-size (compression applies to sub-entry batches)"
     if (args.filter_value_set or args.filter_values) and args.codec != "amqp":
         return "filtering needs --codec amqp (the value travels in application properties)"
     if args.sub_entry_size and args.super_streams:

@@ -36,13 +36,14 @@ class Interval:
     chunk_records: int = 0
     confirm_latency: Histogram = field(default_factory=Histogram)  # µs, send to confirm
     latency: Histogram = field(default_factory=Histogram)  # µs, send to the consumer
-    rss: int = 0  # bytes, the workers' latest figures added up
+    rss: int = 0  # bytes: one worker's figure (the parent adds up the workers' latest)
+    worker: int = 0  # which worker counted this interval
     producers_done: int = 0  # producers (consumers) that sent (read) their message count
     consumers_done: int = 0
 
     def add(self, other: Interval) -> None:
         for name in ("published", "confirmed", "errored", "consumed", "chunks", "chunk_records",
-                     "rss", "producers_done", "consumers_done"):
+                     "producers_done", "consumers_done"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.confirm_latency.merge(other.confirm_latency)
         self.latency.merge(other.latency)
@@ -57,7 +58,8 @@ class Counters:
     """A worker's running counts, mutated by its callbacks; `take()` hands over what was
     counted since the last call as an Interval and starts the next."""
 
-    def __init__(self) -> None:
+    def __init__(self, worker: int = 0) -> None:
+        self.worker = worker
         self.published = self.confirmed = self.errored = self.consumed = 0
         self.confirm_latency = Histogram()
         self.latency = Histogram()
@@ -76,6 +78,7 @@ class Counters:
             confirm_latency=self.confirm_latency,
             latency=self.latency,
             rss=rss_bytes(),
+            worker=self.worker,
             producers_done=producers_done,
             consumers_done=consumers_done,
         )

@@ -2,8 +2,8 @@
 
 Every message body starts with its send time (CLOCK_MONOTONIC in ns, the same clock in every
 process of the machine), so a consumer in any worker measures end-to-end latency. Confirm
-latency is sampled: the send time of one message per batch (every 64th with `send`) is kept
-under its publishing id until its confirm comes back.
+latency is sampled: each batch's confirm callback records the latency of the batch's first
+confirm.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from rstream_plugins.codec_amqp import AMQPMessage
 
 STAMP = struct.Struct(">q")
 LATENCY_SAMPLE = 8  # one consumed message in this many has its latency recorded
-SEND_SAMPLE = 64  # with `send`, one message in this many has its confirm latency recorded
 FILTER_KEY = "perf-filter"
 
 
@@ -51,12 +50,13 @@ class Worker:
     """Runs an assignment until told to stop; `report(interval)` is called once a second."""
 
     def __init__(self, args: argparse.Namespace, connection: ConnectionOptions,
-                 assignment: Assignment, report: Callable[[Interval], None]) -> None:
+                 assignment: Assignment, report: Callable[[Interval], None],
+                 number: int = 0) -> None:
         self.args = args
         self.connection = connection
         self.assignment = assignment
         self.report = report
-        self.counters = Counters()
+        self.counters = Counters(number)
         self.stop_producing = asyncio.Event()
         self.stop_all = asyncio.Event()
         self.producers_done = 0
@@ -79,16 +79,25 @@ class Worker:
                 ticker = asyncio.create_task(self._tick())
                 publishing = [asyncio.create_task(self._produce(producer, stream))
                               for producer, stream in producers]
+                for task in publishing:  # a producer that fails ends the run with its error
+                    task.add_done_callback(self._stop_on_failure)
                 await self.stop_all.wait()
                 for task in publishing:
                     task.cancel()
-                await asyncio.gather(*publishing, return_exceptions=True)
+                results = await asyncio.gather(*publishing, return_exceptions=True)
+                failures = [r for r in results if isinstance(r, Exception)]
+                if failures:
+                    raise failures[0]
         finally:
             if ticker is not None:
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
                 self._send_interval()
+
+    def _stop_on_failure(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.stop_all.set()
 
     async def _tick(self) -> None:
         while True:
@@ -129,26 +138,32 @@ class Worker:
         return await stack.enter_async_context(Producer(codec=codec, **options))
 
     async def _produce(self, producer: Any, stream: str) -> None:
-        try:
-            await self._publish(producer, stream)
-            await producer.flush()
-        finally:
-            self.producers_done += 1
+        await self._publish(producer, stream)
+        await producer.flush()
+        self.producers_done += 1  # only a producer that sent its --pmessages is done
+
+    def _confirms(self, sent_ns: int, weight: int) -> Callable[[ConfirmationStatus], None]:
+        """The confirm callback of one batch: counts `weight` messages per confirm (a
+        sub-entry batch is confirmed once for all its messages) and records the confirm
+        latency of the batch's first confirm."""
+        counters = self.counters
+        first = True
+
+        def on_confirm(status: ConfirmationStatus) -> None:
+            nonlocal first
+            if status.is_confirmed:
+                counters.confirmed += weight
+            else:
+                counters.errored += weight
+            if first:
+                first = False
+                counters.confirm_latency.record((time.monotonic_ns() - sent_ns) // 1000)
+
+        return on_confirm
 
     async def _publish(self, producer: Any, stream: str) -> None:
         args = self.args
         counters = self.counters
-        sent_at: dict[int, int] = {}
-
-        def on_confirm(status: ConfirmationStatus) -> None:
-            if status.is_confirmed:
-                self.counters.confirmed += 1
-            else:
-                self.counters.errored += 1
-            started = sent_at.pop(status.message_id, None)
-            if started is not None:
-                self.counters.confirm_latency.record((time.monotonic_ns() - started) // 1000)
-
         limit = args.pmessages or None
         per_second = args.rate / max(args.producers, 1) if args.rate else 0.0
         batch = args.sub_entry_size or args.batch_size
@@ -157,10 +172,9 @@ class Worker:
         while not self.stop_producing.is_set() and (limit is None or sent < limit):
             count = batch if limit is None else min(batch, limit - sent)
             messages = [self._message() for _ in range(count)]
-            now = time.monotonic_ns()
-            ids = await self._send(producer, stream, messages, on_confirm)
-            if ids:
-                sent_at[ids[0]] = now
+            weight = count if args.sub_entry_size and not args.super_streams else 1
+            on_confirm = self._confirms(time.monotonic_ns(), weight)
+            await self._send(producer, stream, messages, on_confirm)
             sent += count
             counters.published += count
             if per_second:
@@ -169,20 +183,19 @@ class Worker:
                 await asyncio.sleep(0)  # let confirms, deliveries and the ticker run
 
     async def _send(self, producer: Any, stream: str, messages: list[Any],
-                    on_confirm: Callable[[ConfirmationStatus], None]) -> list[int]:
+                    on_confirm: Callable[[ConfirmationStatus], None]) -> None:
         args = self.args
         if args.super_streams:
-            ids = [await producer.send(message, on_publish_confirm=on_confirm)
-                   for message in messages]
-            return ids[::SEND_SAMPLE]
-        if args.sub_entry_size:
-            return [await producer.send_sub_entry(stream, messages, args.compression,
-                                                  on_publish_confirm=on_confirm)]
-        if args.batch_size == 1:
-            ids = [await producer.send(stream, message, on_publish_confirm=on_confirm)
-                   for message in messages]
-            return ids[::SEND_SAMPLE]
-        return list(await producer.send_batch(stream, messages, on_publish_confirm=on_confirm))
+            for message in messages:
+                await producer.send(message, on_publish_confirm=on_confirm)
+        elif args.sub_entry_size:
+            await producer.send_sub_entry(stream, messages, args.compression,
+                                          on_publish_confirm=on_confirm)
+        elif args.batch_size == 1:
+            for message in messages:
+                await producer.send(stream, message, on_publish_confirm=on_confirm)
+        else:
+            await producer.send_batch(stream, messages, on_publish_confirm=on_confirm)
 
     # ------------------------------------------------------------- consuming
 

@@ -113,6 +113,10 @@ def test_error_lines_name_what_failed_and_never_the_password() -> None:
     (["--processes", "0"], "--processes must be at least 1"),
     (["--filter-values", "a", "--codec", "binary"], "filtering needs --codec amqp"),
     (["--super-streams", "--sub-entry-size", "10"], "does not apply to super streams"),
+    (["--confirms", "0"], "--confirms must be at least 1"),
+    (["--rate", "-5"], "--rate cannot be negative"),
+    (["--sub-entry-size", "-1"], "--sub-entry-size cannot be negative"),
+    (["--compression", "zstd"], "--compression needs --sub-entry-size"),
 ])
 def test_perf_option_checks(argv: list[str], problem: str) -> None:
     problem_found = perf_options.check(args("perf", *argv))
