@@ -188,6 +188,15 @@ async def _publish(producer: Producer, stream: str, run: Run, rate: int) -> None
             await asyncio.sleep(delay)
 
 
+async def until_flowing(run: Run, since: float, timeout: float = 60) -> None:
+    """Until a confirm and a delivery came after `since` (monotonic time), or everything came;
+    fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not run.flowing_since(since):
+        assert time.monotonic() < deadline, "no recovery in time"
+        await asyncio.sleep(0.02)
+
+
 async def stored_once(stream: str, client: dict[str, Any], total: int) -> None:
     """The stream itself holds messages 0..total-1, each once, in order."""
     seen: list[int] = []

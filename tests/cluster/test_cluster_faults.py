@@ -8,17 +8,9 @@ import subprocess
 import time
 
 from rstream import Consumer, Producer
-from tests.faults import Run, run_through, stored_once
+from tests.faults import Run, run_through, stored_once, until_flowing
 
 from .conftest import BALANCED, CLIENT, NODES, ROOT, members, node_of, start_node, stop_node
-
-
-async def until_recovered(run: Run, since: float, timeout: float = 60) -> None:
-    """Until a confirm and a delivery came after `since` (monotonic time)."""
-    deadline = time.monotonic() + timeout
-    while not run.flowing_since(since):
-        assert time.monotonic() < deadline, "no recovery in time"
-        await asyncio.sleep(0.05)
 
 
 async def test_placement_leader_for_producers_replicas_for_consumers(stream: str) -> None:
@@ -38,7 +30,7 @@ async def stop_the_leader(stream: str, run: Run) -> None:
     leader, _ = await members(stream)
     run.event()
     await stop_node(leader)
-    await until_recovered(run, time.monotonic())
+    await until_flowing(run, time.monotonic())
     await start_node(leader)
 
 
@@ -65,7 +57,7 @@ async def test_every_node_restarted_in_turn(stream: str) -> None:
             run.event()
             await stop_node(node)
             await start_node(node)
-            await until_recovered(run, time.monotonic())
+            await until_flowing(run, time.monotonic())
 
     outcome = await run_through("cluster: every node restarted in turn", restart_each, stream,
                                 CLIENT, total=300_000, rate=6_000)
@@ -81,7 +73,7 @@ async def test_restart_stream(stream: str) -> None:
             await asyncio.to_thread(
                 subprocess.run, [str(ROOT / "scripts/broker"), "cluster", "streams", "1",
                                  "restart_stream", stream], check=True, capture_output=True)
-            await until_recovered(run, time.monotonic())
+            await until_flowing(run, time.monotonic())
 
     outcome = await run_through("cluster: rabbitmq-streams restart_stream", restart, stream,
                                 CLIENT)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.faults import Run, run_through, stored_once
+from tests.faults import Run, run_through, stored_once, until_flowing
 
 from .conftest import HOST, PORT, broker_ctl
 from .proxy import Proxy
@@ -26,13 +26,6 @@ async def proxied() -> AsyncIterator[tuple[Proxy, dict[str, Any]]]:
     port = await proxy.start()
     yield proxy, {"host": HOST, "port": port, "load_balancer_mode": True, "heartbeat": 2}
     await proxy.close()
-
-
-async def until_flowing(run: Run, since: float, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not run.flowing_since(since):
-        assert time.monotonic() < deadline, "no recovery in time"
-        await asyncio.sleep(0.02)
 
 
 async def checked(name: str, fault: Any, stream: str, client: dict[str, Any],
