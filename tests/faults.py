@@ -188,6 +188,14 @@ async def _publish(producer: Producer, stream: str, run: Run, rate: int) -> None
             await asyncio.sleep(delay)
 
 
+async def until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Until `condition()` holds; fails the test with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not in {timeout} s: {what}"
+        await asyncio.sleep(0.02)
+
+
 async def until_flowing(run: Run, since: float, timeout: float = 60) -> None:
     """Until a confirm and a delivery came after `since` (monotonic time), or everything came;
     fails the test after `timeout` seconds."""

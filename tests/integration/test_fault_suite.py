@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.faults import Run, run_through, stored_once, until_flowing
+from rstream import Consumer, ConsumerOffsetSpecification, OffsetType
+from tests.faults import Run, run_through, stored_once, until, until_flowing
 
 from .conftest import HOST, PORT, broker_ctl
 from .proxy import Proxy
@@ -36,6 +37,13 @@ async def checked(name: str, fault: Any, stream: str, client: dict[str, Any],
     await stored_once(stream, DIRECT, outcome.total)
 
 
+async def reconnected(proxy: Proxy, opened: int) -> None:
+    """Until the producer and the consumer opened new connections through the proxy. Frames
+    already in the clients' buffers still confirm and deliver after a fault, so a confirm
+    and a delivery alone do not show a recovery."""
+    await until(lambda: proxy.connections >= opened + 2, "producer and consumer reconnected")
+
+
 async def test_connections_cut_mid_batch_and_mid_chunk(
     stream: str, proxied: tuple[Proxy, dict[str, Any]]
 ) -> None:
@@ -44,9 +52,10 @@ async def test_connections_cut_mid_batch_and_mid_chunk(
     async def cut_three_times(run: Run) -> None:
         for _ in range(3):
             opened = proxy.connections
+            run.event()
             proxy.cut()  # publishing in batches and reading chunks never stops: both are cut
-            await until_flowing(run, run.event())
-            assert proxy.connections >= opened + 2  # the producer and the consumer came back
+            await reconnected(proxy, opened)
+            await until_flowing(run, time.monotonic())
             await asyncio.sleep(0.5)
 
     await checked("connection cut mid-batch and mid-chunk", cut_three_times, stream, client)
@@ -59,9 +68,10 @@ async def test_stalled_connection_past_the_heartbeat(
 
     async def stall(run: Run) -> None:
         opened = proxy.connections
+        run.event()
         proxy.stall_open()  # half-open: nothing forwarded, nothing closed
-        await until_flowing(run, run.event())
-        assert proxy.connections >= opened + 2  # both gave up on theirs and opened new ones
+        await reconnected(proxy, opened)  # both gave up on theirs, past the heartbeat
+        await until_flowing(run, time.monotonic())
 
     await checked("stalled connection (half-open) past a 2 s heartbeat", stall, stream, client)
 
@@ -106,9 +116,11 @@ async def test_disk_alarm_blocks_publishers_until_it_clears(stream: str) -> None
     blocked: list[float] = []
 
     async def alarm(run: Run) -> None:
-        run.event()
+        alarm_started = run.event()
         await asyncio.to_thread(broker_ctl, "set_disk_free_limit", "100000GB")
-        await asyncio.sleep(3)
+        await asyncio.sleep(1)
+        await read_while_blocked(stream, len(run.confirmed))
+        await asyncio.sleep(max(0.0, alarm_started + 3 - time.monotonic()))
         # The alarm took hold: no confirm in the last second of it.
         blocked.append(time.monotonic() - run.confirm_times[-1])
         await asyncio.to_thread(broker_ctl, "set_disk_free_limit", limit)
@@ -118,3 +130,20 @@ async def test_disk_alarm_blocks_publishers_until_it_clears(stream: str) -> None
     finally:
         await asyncio.to_thread(broker_ctl, "set_disk_free_limit", limit)
     assert blocked and blocked[0] >= 1.0, f"publishers were not blocked: {blocked}"
+
+
+async def read_while_blocked(stream: str, stored: int) -> None:
+    """A new consumer, on a new connection, reads the `stored` confirmed messages while the
+    alarm blocks publishers: consumers go on."""
+    assert stored > 0
+    read = 0
+
+    def count(message: bytes, context: Any) -> None:
+        nonlocal read
+        read += 1
+
+    async with Consumer(**DIRECT) as reader:
+        await reader.subscribe(
+            stream, count, offset_specification=ConsumerOffsetSpecification(OffsetType.FIRST))
+        await until(lambda: read >= stored, f"a consumer reads {stored} messages in the alarm",
+                    timeout=10)
