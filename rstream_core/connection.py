@@ -25,6 +25,7 @@ from rstream_core.errors import (
     ProtocolError,
     RStreamError,
     ServerError,
+    TLSError,
     UnsupportedFeatureError,
 )
 from rstream_core.plugin_api import Address
@@ -233,7 +234,11 @@ class Connection:
                 ),
                 p.connect_timeout,
             )
-        except (OSError, ssl.SSLError) as exc:
+        except ssl.SSLError as exc:  # before OSError, its base class
+            raise TLSError(
+                f"TLS handshake with {p.host}:{p.port} failed: {exc}", code=None
+            ) from exc
+        except OSError as exc:
             raise ConnectionClosedError(
                 f"cannot connect to {p.host}:{p.port}: {exc}", code=None
             ) from exc

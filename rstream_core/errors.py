@@ -47,6 +47,7 @@ __all__ = [
     "StreamNotAvailable",
     "SubscriptionIdAlreadyExists",
     "SubscriptionIdDoesNotExist",
+    "TLSError",
     "UnknownFrame",
     "UnknownPluginError",
     "UnknownSubscriberError",
@@ -82,6 +83,15 @@ class ConnectionClosedError(RStreamError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.reason, self.code))
+
+
+class TLSError(ConnectionClosedError):
+    """The TLS handshake failed: the broker's certificate is not trusted (a CA the context does
+    not know, a host name the certificate does not hold) or the two sides share no protocol
+    version or cipher. Trying again changes nothing until the configuration does, so recovery
+    does not retry it; a list of addresses moves on to the next one."""
+
+    retriable = False
 
 
 class DecodeError(RStreamError):

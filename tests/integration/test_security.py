@@ -18,9 +18,9 @@ import pytest
 from rstream import (
     AccessRefused,
     AuthenticationFailure,
-    ConnectionClosedError,
     Consumer,
     Producer,
+    TLSError,
     VirtualHostAccessFailure,
 )
 
@@ -38,22 +38,30 @@ def other_ca(folder: Path) -> Path:
 
 async def test_tls_verifies_the_certificate_by_default(tmp_path: Path) -> None:
     wrong = ssl.create_default_context(cafile=str(other_ca(tmp_path)))
-    with pytest.raises(ConnectionClosedError, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(TLSError, match="CERTIFICATE_VERIFY_FAILED"):
         async with Producer("localhost", TLS_PORT, ssl_context=wrong):
             pass
     # The default context (the system's CAs) does not know the test CA either.
-    with pytest.raises(ConnectionClosedError, match="certificate verify failed"):
+    with pytest.raises(TLSError, match="certificate verify failed"):
         async with Producer(f"rabbitmq-stream+tls://guest:guest@localhost:{TLS_PORT}"):
             pass
 
 
 async def test_tls_checks_the_host_name() -> None:
     # 127.1 reaches 127.0.0.1, but it is not a name (or an address) the certificate holds.
-    with pytest.raises(ConnectionClosedError, match="Hostname mismatch"):
+    with pytest.raises(TLSError, match="Hostname mismatch"):
         async with Producer("127.1", TLS_PORT, ssl_context=tls_context(False)):
             pass
     async with Producer("localhost", TLS_PORT, ssl_context=tls_context(False)) as producer:
         assert not await producer.stream_exists(f"nothing-{uuid.uuid4().hex[:6]}")
+
+
+async def test_a_tls_failure_moves_on_to_the_next_address(stream: str) -> None:
+    # The first address is refused by the host name check, the second is trusted.
+    uris = [f"rabbitmq-stream+tls://guest:guest@127.1:{TLS_PORT}",
+            f"rabbitmq-stream+tls://guest:guest@localhost:{TLS_PORT}"]
+    async with Producer(uris=uris, ssl_context=tls_context(False)) as producer:
+        await producer.send_wait(stream, b"over the second address")
 
 
 async def test_external_authentication_with_a_client_certificate(stream_name: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from rstream import AMQPMessage, Consumer, MessageContext, Producer, amqp_decoder
 from rstream_core.errors import (
     AuthenticationFailure,
-    ConnectionClosedError,
+    TLSError,
     VirtualHostAccessFailure,
 )
 
@@ -60,7 +60,7 @@ async def test_a_tls_uri_verifies_the_certificate(stream: str) -> None:
     async with Producer(uri, ssl_context=context) as producer:
         await producer.send_wait(stream, b"over TLS")
     # Without our CA the default context refuses the test certificate.
-    with pytest.raises(ConnectionClosedError, match=r"certificate verify failed"):
+    with pytest.raises(TLSError, match=r"certificate verify failed"):
         async with Producer(uri, connect_timeout=5):
             pass
 
