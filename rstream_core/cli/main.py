@@ -39,8 +39,21 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line's arguments. `publish STREAM a --codec binary b` publishes a and b:
+    argparse alone stops filling a positional list at the first option after it."""
+    command_line = parser()
+    args, rest = command_line.parse_known_args(argv)
+    if rest and isinstance(getattr(args, "messages", None), list) and not any(
+            word.startswith("-") for word in rest):
+        args.messages += rest
+    elif rest:
+        command_line.error(f"unrecognized arguments: {' '.join(rest)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parse(argv)
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(asctime)s %(name)s %(message)s")
     where = ConnectionOptions.from_args(args)

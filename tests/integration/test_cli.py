@@ -113,9 +113,9 @@ def test_publish_and_consume_in_each_format(stream_name: str) -> None:
         assert later.startswith("0: first")
         idle = out("consume", stream_name, "--offset", "next", "--idle-timeout", "0.5")
         assert idle == ""
-        out("publish", stream_name, "raw", "--codec", "binary")
+        out("publish", stream_name, "raw", "--codec", "binary", "after")  # options between
         assert out("consume", stream_name, "--codec", "binary", "--offset", "5",
-                   "--count", "1") == "5: raw\n"
+                   "--count", "2") == "5: raw\n6: after\n"
     finally:
         out("streams", "delete", stream_name)
 
@@ -125,6 +125,9 @@ def test_usage_errors_exit_2(stream_name: str) -> None:
         "rstream: --offset 'soon': first, last, next, an offset, @milliseconds or an ISO 8601 "
         "time")
     assert "invalid choice" in error("streams", "rename", code=2)
+    assert "unrecognized arguments: --colour x" in error(
+        "publish", stream_name, "a", "--colour", "x", code=2)
+    assert "unrecognized arguments: extra" in error("consume", stream_name, "extra", code=2)
     result = subprocess.run([*COMMAND, "publish", stream_name, "--format", "json"],
                             input='{"body": "x", "colour": 1}\n', capture_output=True,
                             text=True, timeout=60)
