@@ -34,6 +34,7 @@ from rstream import (
     MessageContext,
     OffsetType,
     Producer,
+    ResourceState,
 )
 
 NUMBER = struct.Struct(">Q")
@@ -55,6 +56,9 @@ class Run:
     events: list[float] = field(default_factory=list)  # monotonic times of fault events
     confirm_times: list[float] = field(default_factory=list)
     delivery_times: list[float] = field(default_factory=list)
+    # "producer", "consumer" -> the times it went from recovering to open again
+    reopened: dict[str, list[float]] = field(
+        default_factory=lambda: {"producer": [], "consumer": []})
 
     def event(self) -> float:
         """The fault strikes now (it may strike several times); returns the time."""
@@ -72,6 +76,16 @@ class Run:
     def on_message(self, message: bytes, context: MessageContext) -> None:
         self.received.append(NUMBER.unpack(message)[0])
         self.delivery_times.append(time.monotonic())
+
+    def state_listener(self, kind: str) -> Callable[[Any, ResourceState, ResourceState], None]:
+        def listen(resource: Any, old: ResourceState, new: ResourceState) -> None:
+            if old is ResourceState.RECOVERING and new is ResourceState.OPEN:
+                self.reopened[kind].append(time.monotonic())
+        return listen
+
+    def recovered_since(self, moment: float) -> bool:
+        """True once the producer and the consumer both recovered after `moment`."""
+        return all(times and times[-1] > moment for times in self.reopened.values())
 
     def flowing_since(self, moment: float) -> bool:
         """True once a confirm and a delivery came after `moment`, or everything came."""
@@ -156,8 +170,9 @@ async def run_through(
     run = Run(total)
     started = time.monotonic()
     async with (
-        Producer(**(producer_client or client)) as producer,
-        Consumer(**client) as consumer,
+        Producer(**(producer_client or client),
+                 on_state_change=run.state_listener("producer")) as producer,
+        Consumer(**client, on_state_change=run.state_listener("consumer")) as consumer,
     ):
         await consumer.subscribe(
             stream, run.on_message, subscriber_name=f"{name}-reader",
@@ -194,6 +209,14 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 60) -
     while not condition():
         assert time.monotonic() < deadline, f"not in {timeout} s: {what}"
         await asyncio.sleep(0.02)
+
+
+async def until_recovered(run: Run, since: float, timeout: float = 60) -> None:
+    """Until the producer and the consumer both recovered after `since`, then until a confirm
+    and a delivery came. Frames already in the clients' buffers still confirm and deliver
+    after a fault, so a confirm and a delivery alone do not show a recovery."""
+    await until(lambda: run.recovered_since(since), "producer and consumer recovered", timeout)
+    await until_flowing(run, time.monotonic(), timeout)
 
 
 async def until_flowing(run: Run, since: float, timeout: float = 60) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -81,10 +82,9 @@ async def stream() -> AsyncIterator[str]:
     name = f"cluster-{uuid.uuid4().hex[:10]}"
     async with Producer(**CLIENT) as admin:
         await admin.create_stream(name, StreamArguments(initial_cluster_size=3))
-    for _ in range(100):
-        _, replicas = await members(name)
-        if len(replicas) == 2:
-            break
+    deadline = time.monotonic() + 60
+    while len((await members(name))[1]) < 2:  # a stopped leader needs both replicas up
+        assert time.monotonic() < deadline, f"{name}: fewer than two replicas after 60 s"
         await asyncio.sleep(0.2)
     yield name
     async with Producer(**CLIENT) as admin:

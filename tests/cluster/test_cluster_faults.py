@@ -7,6 +7,8 @@ import asyncio
 import subprocess
 import time
 
+import pytest
+
 from rstream import Consumer, Producer
 from tests.faults import Run, run_through, stored_once, until_flowing
 
@@ -51,6 +53,7 @@ async def test_the_leader_stopped_behind_haproxy(stream: str) -> None:
     await stored_once(stream, CLIENT, outcome.total)
 
 
+@pytest.mark.timeout(900)  # three stops and starts and 50 s of publishing on two cores
 async def test_every_node_restarted_in_turn(stream: str) -> None:
     async def restart_each(run: Run) -> None:
         for node in NODES:
@@ -72,7 +75,8 @@ async def test_restart_stream(stream: str) -> None:
             run.event()
             await asyncio.to_thread(
                 subprocess.run, [str(ROOT / "scripts/broker"), "cluster", "streams", "1",
-                                 "restart_stream", stream], check=True, capture_output=True)
+                                 "restart_stream", stream], check=True, capture_output=True,
+                timeout=120)
             await until_flowing(run, time.monotonic())
 
     outcome = await run_through("cluster: rabbitmq-streams restart_stream", restart, stream,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -141,14 +142,22 @@ def test_broker_side_errors_name_what_failed(stream_name: str) -> None:
         f"rstream: stream '{stream_name}' does not exist")
     assert error("publish", stream_name, "x") == (
         f"rstream: stream '{stream_name}' does not exist")
-    refused = error("--port", "5999", "streams", "info", "x")
-    assert refused.startswith(f"rstream: cannot connect to {HOST}:5999: ")
+    closed = free_port()
+    refused = error("--port", str(closed), "streams", "info", "x")
+    assert refused.startswith(f"rstream: cannot connect to {HOST}:{closed}: ")
     wrong = rstream("streams", "info", "x", "--password", "not-the-password", code=1)
     assert wrong.stderr.strip() == (
         f"rstream: authentication failed for user 'guest' on {HOST}:{PORT} (PLAIN)")
     assert "not-the-password" not in wrong.stderr + wrong.stdout
     assert error("streams", "info", "x", "--vhost", "no-such-vhost") == (
         f"rstream: user 'guest' may not use virtual host 'no-such-vhost' on {HOST}:{PORT}")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (the system's choice, released at once)."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 def test_debug_shows_the_traceback(stream_name: str) -> None:
@@ -173,9 +182,11 @@ def test_perf_reports_what_was_published_and_consumed(processes: str) -> None:
     assert summary["published"] == summary["confirmed"] == 40_000
     assert summary["consumed"] == 40_000  # each consumer reads its own stream's 20,000
     assert summary["errored"] == 0
-    # 20,000 msg/s in all: the busiest second is close to it, none far above.
+    # 20,000 msg/s in all (unpaced it would take a tenth of a second): close to it on
+    # average; a paced sender catches up after a stall, so a second may hold more.
+    assert 14_000 <= summary["published_per_s"] <= 26_000, summary  # type: ignore[operator]
     busiest = max(int(second["published"]) for second in seconds)  # type: ignore[call-overload]
-    assert 15_000 <= busiest <= 25_000, seconds
+    assert busiest <= 40_000, seconds
     latency = summary["latency_ms"]
     assert isinstance(latency, dict) and 0 < latency["p50"] <= latency["p99"]
     assert summary["chunk_size"] > 0
@@ -214,11 +225,13 @@ def test_perf_keeps_or_deletes_what_it_created(stream_name: str) -> None:
 def test_perf_stops_cleanly_on_ctrl_c() -> None:
     process = subprocess.Popen([*COMMAND, "perf", "--rate", "5000"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    time.sleep(3)
+    assert process.stdout is not None
+    first = process.stdout.readline()  # a second in: progress from the first second
+    assert "published" in first, first
+    time.sleep(1)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
-    assert "published" in stdout.splitlines()[0]  # progress from the first second
     assert "summary (" in stdout and "Traceback" not in stderr
 
 
@@ -240,15 +253,21 @@ def test_perf_without_uvloop_installed_names_the_extra() -> None:
 
 
 def test_perf_single_active_consumer_filtering_and_pacing() -> None:
-    _, summary = perf_json("--consumers", "2", "--single-active-consumer", "--pmessages", "2000")
+    # From the first offset: the active consumer is chosen after it subscribed, and "next"
+    # would be the next offset at that moment.
+    _, summary = perf_json("--consumers", "2", "--single-active-consumer", "--pmessages", "2000",
+                           "--offset", "first")
     assert summary["published"] == 2000 and summary["consumed"] == 2000  # one of two active
     _, summary = perf_json("--filter-value-set", "a,b", "--filter-values", "a",
-                           "--pmessages", "2000", "--batch-size", "10")
+                           "--pmessages", "2000", "--batch-size", "10", "--offset", "first")
     assert summary["consumed"] == 1000  # the values alternate: half of them are "a"
     seconds, summary = perf_json("--consumer-rate", "2000", "--pmessages", "6000",
                                  "--store-every", "500", "--offset", "first")
     assert summary["consumed"] == 6000
-    assert max(int(s["consumed"]) for s in seconds) <= 3000  # type: ignore[call-overload]
+    # 2,000 msg/s on average (unpaced it reads 6,000 at once); a paced consumer catches up
+    # after a stall, so a second may hold more.
+    assert summary["consumed_per_s"] <= 2_600, summary  # type: ignore[operator]
+    assert max(int(s["consumed"]) for s in seconds) <= 4_000  # type: ignore[call-overload]
 
 
 def test_perf_consumer_counts_latency_stream_arguments_and_load_balancer() -> None:

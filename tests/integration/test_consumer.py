@@ -140,7 +140,9 @@ async def test_slow_callback_bounds_outstanding_chunks(stream: str, strategy: st
         await wait_for(lambda: len(seen) == 200, timeout=30)
     assert seen == list(range(200))
     if strategy == "arrival":
-        assert backlog_peak <= 5  # never more chunks held than the credit allows
+        # Held: at most the credit's worth, plus the credits granted while below it that were
+        # still on their way.
+        assert backlog_peak <= 2 * 4
     else:
         # The default lets more chunks ahead when they are small (one record here), up to
         # about RECORDS_PER_CREDIT records per initial credit: still bounded, in records.

@@ -13,6 +13,7 @@ Written for this project (the examples themselves are not copied here).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -362,8 +363,10 @@ async def test_super_stream_consumer() -> None:
     assert got == []  # nothing published yet
 
 
-async def count_super_stream(subscribe: dict[str, Any] | None = None) -> dict[str, int]:
-    """Messages per partition of SUPER_STREAM, read from the first offset."""
+async def count_super_stream(subscribe: dict[str, Any] | None = None,
+                             expected: int = MESSAGES) -> dict[str, int]:
+    """Messages per partition of SUPER_STREAM, read from the first offset: until `expected`
+    came (or 30 s), then until nothing more comes."""
     seen: dict[str, int] = defaultdict(int)
 
     def on_message(msg: AMQPMessage, context: MessageContext) -> None:
@@ -371,6 +374,8 @@ async def count_super_stream(subscribe: dict[str, Any] | None = None) -> dict[st
 
     async with SuperStreamConsumer(HOST, PORT, super_stream=SUPER_STREAM) as consumer:
         await consumer.subscribe(on_message, decoder=amqp_decoder, **(subscribe or {}))
+        with contextlib.suppress(AssertionError):
+            await wait_for(lambda: sum(seen.values()) >= expected, timeout=30)
         last = -1
         while sum(seen.values()) != last:  # until nothing more comes
             last = sum(seen.values())
