@@ -179,7 +179,7 @@ async def run_through(
             offset_specification=ConsumerOffsetSpecification(OffsetType.FIRST),
             offset_tracking=False,
         )
-        publishing = asyncio.create_task(_publish(producer, stream, run, rate))
+        publishing = asyncio.create_task(publish_steadily(producer, stream, run, rate))
         await asyncio.sleep(fault_after)
         await fault(run)
         await asyncio.wait_for(publishing, timeout)
@@ -191,7 +191,8 @@ async def run_through(
     return outcome_of(name, run, time.monotonic() - started)
 
 
-async def _publish(producer: Producer, stream: str, run: Run, rate: int) -> None:
+async def publish_steadily(producer: Producer, stream: str, run: Run, rate: int) -> None:
+    """Messages 0..run.total-1 in batches of 100, at `rate` msg/s, with a named producer."""
     batch = 100
     started = time.monotonic()
     for first in range(0, run.total, batch):

@@ -42,3 +42,8 @@ SOURCE_SLOT: Final = 6
 # Deeper nesting than this is refused: no real message needs it, and it bounds the
 # recursion of the decoder (a "nesting bomb" would otherwise hit Python's recursion limit).
 MAX_DEPTH: Final = 64
+
+# Zero-width array items (null, true, false, uint0, ulong0, list0) cost no input byte. A decoded
+# value may hold as many of them as its input has bytes, and at least this many: a short array
+# of nulls decodes, "4 billion nulls" in 13 bytes does not (a few tens of kB at most).
+MIN_ZERO_WIDTH_BUDGET: Final = 4096

@@ -11,7 +11,8 @@ Untrusted input is expected. Whatever the bytes, decoding either returns or rais
 * nesting (compound and described values) is capped at `MAX_DEPTH`;
 * nothing is allocated beyond the input's size: each item costs at least one input byte,
   except items of zero-width array elements (null, true, false, uint0, ulong0, list0), whose
-  total per decoded value is capped at the input's length.
+  total per decoded value is capped at the input's length, or `MIN_ZERO_WIDTH_BUDGET` for
+  short inputs.
 
 Message sections are read by `section_decoder`, on top of `read_value`.
 
@@ -30,6 +31,7 @@ from typing import Any, NoReturn
 
 from .constants import (
     MAX_DEPTH,
+    MIN_ZERO_WIDTH_BUDGET,
 )
 from .errors import AmqpDecodeError
 from .types import (
@@ -85,12 +87,17 @@ def decode_value(data: bytes) -> Any:
     """Decode the one AMQP value that fills `data`. Raises AmqpDecodeError."""
     data = bytes(data)
     try:
-        value, end = read_value(data, 0, 0, [len(data)])
+        value, end = read_value(data, 0, 0, [zero_width_budget(len(data))])
     except DECODE_ERRORS as exc:
         raise AmqpDecodeError(f"malformed AMQP value: {exc}") from exc
     if end != len(data):
         fail(f"{len(data) - end} bytes left after the AMQP value")
     return value
+
+
+def zero_width_budget(size: int) -> int:
+    """How many zero-width array items a value decoded from `size` bytes may hold."""
+    return max(size, MIN_ZERO_WIDTH_BUDGET)
 
 
 def read_value(data: bytes, position: int, depth: int, budget: list[int]) -> tuple[Any, int]:
@@ -422,7 +429,7 @@ def _charge(count: int, room: int, code: int, budget: list[int]) -> None:
     """Refuse counts the bytes cannot hold; zero-width items draw on the budget instead."""
     if code in _ZERO_WIDTH:
         if count > budget[0]:
-            fail(f"array of {count} zero-width items exceeds the input size")
+            fail(f"array of {count} zero-width items exceeds the decoding budget")
         budget[0] -= count
     elif count > room:
         fail(f"{count} array items cannot fit in {room} bytes")

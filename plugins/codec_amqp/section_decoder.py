@@ -31,7 +31,7 @@ from .constants import (
     SECTION_SLOTS,
     SYMBOLIC_SECTIONS,
 )
-from .decoder import DECODE_ERRORS, fail, read_value
+from .decoder import DECODE_ERRORS, fail, read_value, zero_width_budget
 from .errors import AmqpDecodeError
 from .sections import Header, Properties
 from .types import AmqpSequence, AmqpValue, DataSections, Long, SequenceSections
@@ -137,7 +137,8 @@ def scan_message_unchecked(data: bytes) -> tuple[Any, list[Any] | None]:
             slot = _FRAME_SLOTS.get(code << 8 | constructor)
             if slot is None:  # a body section, or a section holding the wrong type
                 if budget is None:
-                    budget = [size]  # shared by every body section: the cap is per message
+                    # Shared by every body section: the cap is per message.
+                    budget = [zero_width_budget(size)]
                 part, position = _body_part(data, position, code, budget)
                 if not body_kind:
                     body_kind = code
@@ -202,7 +203,7 @@ def decode_section(data: bytes, where: tuple[int, int], slot: int) -> Any:
             position = start + 3
         else:
             _, position = section_code(data, start + 1)
-        value, end = read_value(data, position, 0, [len(data)])
+        value, end = read_value(data, position, 0, [zero_width_budget(len(data))])
         if end != where[1]:
             fail(f"section {_SECTION_NAMES[slot]} size does not match its value")
         return _SECTION_BUILDERS[slot](value)

@@ -12,8 +12,21 @@ from typing import Any
 
 import pytest
 
-from rstream import Consumer, ConsumerOffsetSpecification, OffsetType
-from tests.faults import Run, run_through, stored_once, until, until_recovered
+from rstream import (
+    Consumer,
+    ConsumerOffsetSpecification,
+    OffsetType,
+    Producer,
+    StreamDoesNotExist,
+)
+from tests.faults import (
+    Run,
+    publish_steadily,
+    run_through,
+    stored_once,
+    until,
+    until_recovered,
+)
 
 from .conftest import HOST, PORT, broker_ctl
 from .proxy import Proxy
@@ -101,6 +114,33 @@ async def test_broker_stopped_and_restarted(stream: str) -> None:
         await until_recovered(run, since)
 
     await checked("broker stopped and restarted", restart, stream, DIRECT)
+
+
+async def test_stream_deleted_while_in_use(
+    stream: str, proxied: tuple[Proxy, dict[str, Any]]
+) -> None:
+    """Publishing and consuming end with StreamDoesNotExist, once: no retry loop; what was read
+    before is in order, without a gap or a duplicate."""
+    proxy, client = proxied
+    run = Run(200_000)
+    async with Producer(**client) as producer, Consumer(**client) as consumer:
+        subscriber = await consumer.subscribe(
+            stream, run.on_message, subscriber_name="deleted-reader",
+            offset_specification=ConsumerOffsetSpecification(OffsetType.FIRST))
+        publishing = asyncio.create_task(publish_steadily(producer, stream, run, 40_000))
+        await asyncio.sleep(1.5)
+        async with Producer(**DIRECT) as admin:
+            await admin.delete_stream(stream)
+        with pytest.raises(StreamDoesNotExist):
+            await asyncio.wait_for(publishing, 30)
+        subscription = consumer.subscription(subscriber)
+        await until(lambda: subscription.error is not None, "the subscription ended", 30)
+        assert isinstance(subscription.error, StreamDoesNotExist)
+        opened = proxy.connections
+        await asyncio.sleep(3)
+        assert proxy.connections == opened, "a client kept reconnecting to a deleted stream"
+    assert run.received and run.received == list(range(len(run.received)))
+    assert len(run.confirmed) < run.total
 
 
 async def test_disk_alarm_blocks_publishers_until_it_clears(stream: str) -> None:

@@ -132,6 +132,7 @@ CANONICAL: list[tuple[Any, str]] = [
     (Array(bytes, [b"x" * 256]), "f0 00 00 01 09 00 00 00 01 b0 00 00 01 00" + "78" * 256),
     (Array(bool, [True, False]), "e0 04 02 56 01 00"),
     (Array(None, [None, None]), "e0 02 02 40"),
+    (Array(None, [None] * 5), "e0 02 05 40"),  # more zero-width items than input bytes
     (Array(UByte, [UByte(1)] * 255), "f0 00 00 01 04 00 00 00 ff 50" + "01" * 255),
     (Array(Float, [Float(1.5)]), "e0 06 01 72 3f c0 00 00"),
     (Array(Double, [1.5]), "e0 0a 01 82 3f f8 00 00 00 00 00 00"),
@@ -576,7 +577,7 @@ MALFORMED: list[str] = [
     "00 53 77 e0 02 01 00",  # described type as element constructor
     "00 53 77 e0 03 02 50 01",  # fewer items than the count
     "00 53 77 f0 00 00 00 05 ff ff ff ff 40",  # 4 billion nulls
-    "00 53 77 f0 00 00 00 05 00 00 01 00 41",  # more zero-width items than input bytes
+    "00 53 77 f0 00 00 00 05 00 01 00 00 41",  # 65,536 trues: beyond the zero-width budget
     "00 53 77 00",  # described without descriptor
     "00 53 77 00 53 01",  # described without value
     "00 53 77" + "c0 01 01" * 70 + "45",  # lists nested 70 deep (and truncated)
