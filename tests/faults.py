@@ -223,10 +223,7 @@ async def until_recovered(run: Run, since: float, timeout: float = 60) -> None:
 async def until_flowing(run: Run, since: float, timeout: float = 60) -> None:
     """Until a confirm and a delivery came after `since` (monotonic time), or everything came;
     fails the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not run.flowing_since(since):
-        assert time.monotonic() < deadline, "no recovery in time"
-        await asyncio.sleep(0.02)
+    await until(lambda: run.flowing_since(since), "confirms and deliveries again", timeout)
 
 
 async def stored_once(stream: str, client: dict[str, Any], total: int) -> None:
